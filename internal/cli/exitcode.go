@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes, decided only in exitCode.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitPartial     = 3
+	ExitInterrupted = 130
+)
+
+// UsageError marks a mistake in how veza was called (exit 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// PartialError reports that some items of a batch failed while others
+// succeeded (exit 3). The per-item errors have already been shown.
+type PartialError struct{ Failed, Total int }
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%d of %d failed", e.Failed, e.Total)
+}
+
+// errSilent is returned when the command already printed everything a user
+// needs and only the exit code remains to be decided.
+var errSilent = errors.New("silent failure")
+
+// exitCode maps an error returned by a command to the process exit code.
+func exitCode(err error) int {
+	var usage *UsageError
+	var partial *PartialError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
+		return ExitInterrupted
+	case errors.As(err, &usage):
+		return ExitUsage
+	case errors.As(err, &partial):
+		return ExitPartial
+	default:
+		return ExitFailure
+	}
+}
+
+// errInterrupted is the cause set on the root context when SIGINT or SIGTERM
+// arrives.
+var errInterrupted = errors.New("interrupted")

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what veza's build, tests and demo need on Debian/Ubuntu, or says
+# exactly what to install when not running as root. Used by make test/demo.
+set -euo pipefail
+
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+if [ "${VEZA_DEPS_BROWSER:-1}" = 1 ]; then
+	command -v chromium >/dev/null 2>&1 || need+=(chromium)
+	command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
+if [ "${VEZA_DEPS_BENCH:-0}" = 1 ]; then
+	command -v wrk >/dev/null 2>&1 || need+=(wrk)
+	command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+fi
+if ! command -v go >/dev/null 2>&1; then
+	echo "deps: Go is not on PATH; install Go 1.26 or newer (https://go.dev/doc/install) and retry" >&2
+	exit 1
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+# unique, keep order
+mapfile -t need < <(printf '%s\n' "${need[@]}" | awk '!seen[$0]++')
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps: installing ${need[*]} with apt-get" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	exit 0
+fi
+echo "deps: missing ${need[*]}; install them with: sudo apt-get install ${need[*]}" >&2
+exit 1
