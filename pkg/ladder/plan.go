@@ -1,0 +1,212 @@
+package ladder
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Source is what planning needs to know about an input.
+type Source struct {
+	HasVideo, HasAudio bool
+	// Width and Height are the coded picture size.
+	Width, Height int
+	// SARNum/SARDen is the sample aspect ratio; 0 or 1:1 for square pixels.
+	SARNum, SARDen int
+	// Rotation is the display rotation in degrees (0, 90, 180, 270).
+	Rotation int
+	// FrameRate is the average frame rate.
+	FrameRate float64
+	VFR       bool
+	// Interlaced sources are deinterlaced before scaling.
+	Interlaced bool
+	Duration   float64
+}
+
+// DisplaySize is the picture as it should be shown: SAR applied to the
+// width, then rotated.
+func (s Source) DisplaySize() (w, h int) {
+	w, h = s.Width, s.Height
+	if s.SARNum > 0 && s.SARDen > 0 && s.SARNum != s.SARDen {
+		w = int(math.Round(float64(w) * float64(s.SARNum) / float64(s.SARDen)))
+	}
+	if s.Rotation == 90 || s.Rotation == 270 {
+		w, h = h, w
+	}
+	return w, h
+}
+
+// Rate is a frame rate as a fraction.
+type Rate struct{ Num, Den int }
+
+func (r Rate) Float() float64 { return float64(r.Num) / float64(r.Den) }
+
+func (r Rate) String() string {
+	if r.Den == 1 {
+		return fmt.Sprint(r.Num)
+	}
+	return fmt.Sprintf("%d/%d", r.Num, r.Den)
+}
+
+// Rendition is one rung made concrete for a source.
+type Rendition struct {
+	Rung
+	// Width and Height are the output size (even, square pixels). Zero for
+	// audio renditions.
+	Width, Height int
+}
+
+// Plan is everything needed to encode a ladder from one source.
+type Plan struct {
+	Ladder     string
+	Renditions []Rendition
+	// SegmentTime is the target segment duration in seconds.
+	SegmentTime float64
+	// FPS is the constant output frame rate shared by every video rung.
+	FPS Rate
+	// GOP is the fixed keyframe interval in frames: SegmentTime × FPS.
+	GOP int
+	// Deinterlace is set for interlaced sources.
+	Deinterlace bool
+	// Audio says whether renditions carry audio.
+	Audio bool
+	// Dropped lists rungs left out and why (never upscale, no video...).
+	Dropped []string
+}
+
+// MaxFPS caps the output frame rate.
+const MaxFPS = 60
+
+// NewPlan fits ladder l to src. segmentTime is used when the ladder does not
+// set its own.
+func NewPlan(src Source, l Ladder, segmentTime float64) (*Plan, error) {
+	if err := l.Validate(); err != nil {
+		return nil, fmt.Errorf("ladder %q: %w", l.Name, err)
+	}
+	if l.SegmentTime > 0 {
+		segmentTime = l.SegmentTime
+	}
+	if segmentTime <= 0 {
+		segmentTime = 4
+	}
+	if !src.HasVideo && !src.HasAudio {
+		return nil, fmt.Errorf("source has neither video nor audio")
+	}
+	p := &Plan{Ladder: l.Name, SegmentTime: segmentTime, Audio: src.HasAudio}
+	if l.IsAudio() {
+		if !src.HasAudio {
+			return nil, fmt.Errorf("ladder %q is audio only but the source has no audio", l.Name)
+		}
+		for _, r := range l.Rungs {
+			p.Renditions = append(p.Renditions, Rendition{Rung: r.withDefaults()})
+		}
+		return p, nil
+	}
+	if !src.HasVideo {
+		return nil, fmt.Errorf("ladder %q needs video but the source has none (try --ladder audio)", l.Name)
+	}
+	p.FPS = outputRate(src.FrameRate)
+	p.GOP = int(math.Round(segmentTime * p.FPS.Float()))
+	if p.GOP < 1 {
+		p.GOP = 1
+	}
+	p.Deinterlace = src.Interlaced
+
+	dw, dh := src.DisplaySize()
+	if dw <= 0 || dh <= 0 {
+		return nil, fmt.Errorf("source has no picture size")
+	}
+	short := min(dw, dh)
+	var video []Rung
+	for _, r := range l.Rungs {
+		if r.IsVideo() {
+			video = append(video, r.withDefaults())
+		} else {
+			p.Dropped = append(p.Dropped, r.Name+": audio rung in a video ladder")
+		}
+	}
+	// Never upscale. The highest dropped rung comes back at source size
+	// (its bit rate scaled by area) unless a kept rung already is that size.
+	var capped *Rung
+	for _, r := range video {
+		if r.Height > short {
+			if capped == nil || r.Height < capped.Height {
+				c := r
+				capped = &c
+			}
+			p.Dropped = append(p.Dropped, fmt.Sprintf("%s: above the source's %dp", r.Name, short))
+			continue
+		}
+		p.Renditions = append(p.Renditions, sized(r, r.Height, dw, dh))
+	}
+	if capped != nil && !hasHeight(p.Renditions, short) {
+		p.Renditions = append(p.Renditions, atSize(*capped, short, dw, dh))
+	}
+	sort.SliceStable(p.Renditions, func(i, j int) bool { return p.Renditions[i].Rung.Height > p.Renditions[j].Rung.Height })
+	if !src.HasAudio {
+		for i := range p.Renditions {
+			p.Renditions[i].AudioBitrate = 0
+			p.Renditions[i].AudioCodec = ""
+		}
+	}
+	return p, nil
+}
+
+func hasHeight(rs []Rendition, short int) bool {
+	for _, r := range rs {
+		if r.Rung.Height == short {
+			return true
+		}
+	}
+	return false
+}
+
+// atSize turns rung r into a rung at the source's own short side, scaling
+// its bit rate by area.
+func atSize(r Rung, short, dw, dh int) Rendition {
+	ratio := float64(short*short) / float64(r.Height*r.Height)
+	r.Bitrate = max(1, int(math.Round(float64(r.Bitrate)*ratio)))
+	r.MaxRate = max(1, int(math.Round(float64(r.MaxRate)*ratio)))
+	r.BufSize = max(1, int(math.Round(float64(r.BufSize)*ratio)))
+	r.Name = fmt.Sprintf("%dp", even(short))
+	r.Height = short
+	return sized(r, short, dw, dh)
+}
+
+// sized computes the output size: the short side becomes h, the long side
+// keeps the display aspect ratio, both even.
+func sized(r Rung, h, dw, dh int) Rendition {
+	if dw >= dh {
+		return Rendition{Rung: r, Height: even(h), Width: nearestEven(float64(h) * float64(dw) / float64(dh))}
+	}
+	return Rendition{Rung: r, Width: even(h), Height: nearestEven(float64(h) * float64(dh) / float64(dw))}
+}
+
+func nearestEven(x float64) int { return max(2, 2*int(math.Round(x/2))) }
+
+func even(n int) int {
+	if n%2 != 0 {
+		n--
+	}
+	return max(n, 2)
+}
+
+// outputRate picks a constant frame rate close to the source's average:
+// NTSC rates stay fractional, others round to an integer, capped at MaxFPS
+// (halved while above it).
+func outputRate(avg float64) Rate {
+	if avg <= 0 || math.IsNaN(avg) || math.IsInf(avg, 0) {
+		return Rate{25, 1}
+	}
+	for avg > MaxFPS+0.5 {
+		avg /= 2
+	}
+	for _, ntsc := range []int{24, 30, 60} {
+		r := float64(ntsc) * 1000 / 1001
+		if math.Abs(avg-r) < 0.01 {
+			return Rate{ntsc * 1000, 1001}
+		}
+	}
+	n := int(math.Round(avg))
+	return Rate{max(n, 1), 1}
+}
