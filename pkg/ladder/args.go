@@ -1,0 +1,177 @@
+package ladder
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Format is the HLS segment container.
+type Format string
+
+const (
+	FormatTS   Format = "ts"
+	FormatFMP4 Format = "fmp4"
+)
+
+// Encoding holds the encoder choices shared by every rung.
+type Encoding struct {
+	// Format is ts (MPEG-TS segments) or fmp4 (CMAF). It defaults to ts.
+	Format Format
+	// Preset is the x264/x265 speed preset. It defaults to veryfast.
+	Preset string
+}
+
+func (e Encoding) withDefaults() Encoding {
+	if e.Format == "" {
+		e.Format = FormatTS
+	}
+	if e.Preset == "" {
+		e.Preset = "veryfast"
+	}
+	return e
+}
+
+// CheckFormat says whether the plan's codecs can go into the container.
+func (p *Plan) CheckFormat(f Format) error {
+	if f != FormatTS && f != FormatFMP4 {
+		return fmt.Errorf("format %q: use ts or fmp4", f)
+	}
+	if f == FormatFMP4 {
+		return nil
+	}
+	for _, r := range p.Renditions {
+		switch {
+		case r.Codec == "hevc" || r.Codec == "av1":
+			return fmt.Errorf("rung %s: %s needs --format fmp4 (HLS carries it only in fMP4)", r.Name, strings.ToUpper(r.Codec))
+		case r.AudioBitrate > 0 && r.AudioCodec == "opus":
+			return fmt.Errorf("rung %s: Opus needs --format fmp4 (HLS carries it only in fMP4)", r.Name)
+		}
+	}
+	return nil
+}
+
+// Output is one rendition's part of an ffmpeg command line.
+type Output struct {
+	Rendition Rendition
+	// Dir is the rendition folder; Playlist its media playlist.
+	Dir, Playlist string
+	// Args are the options that precede the playlist path, maps included.
+	Args []string
+}
+
+// Command is the ffmpeg command for a set of renditions sharing one decode.
+type Command struct {
+	// FilterComplex is the -filter_complex graph ("" for audio only).
+	FilterComplex string
+	Outputs       []Output
+}
+
+// PlaylistName and the segment names inside each rendition folder.
+const (
+	PlaylistName = "index.m3u8"
+	InitName     = "init.mp4"
+)
+
+// Build returns the ffmpeg command encoding renditions rs of plan p from
+// input 0 into outDir/<rung name>/.
+func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
+	enc = enc.withDefaults()
+	var cmd Command
+	var video []int
+	for i, r := range rs {
+		if r.Width > 0 {
+			video = append(video, i)
+		}
+	}
+	labels := map[int]string{}
+	if len(video) > 0 {
+		var g strings.Builder
+		g.WriteString("[0:v:0]")
+		var chain []string
+		if p.Deinterlace {
+			chain = append(chain, "bwdif=mode=send_frame")
+		}
+		chain = append(chain, "fps="+p.FPS.String(), "format=yuv420p")
+		g.WriteString(strings.Join(chain, ","))
+		if len(video) == 1 {
+			i := video[0]
+			labels[i] = "v0"
+			fmt.Fprintf(&g, ",scale=%d:%d:flags=bicubic,setsar=1[v0]", rs[i].Width, rs[i].Height)
+		} else {
+			fmt.Fprintf(&g, ",split=%d", len(video))
+			for k := range video {
+				fmt.Fprintf(&g, "[s%d]", k)
+			}
+			for k, i := range video {
+				labels[i] = "v" + strconv.Itoa(k)
+				fmt.Fprintf(&g, ";[s%d]scale=%d:%d:flags=bicubic,setsar=1[v%d]", k, rs[i].Width, rs[i].Height, k)
+			}
+		}
+		cmd.FilterComplex = g.String()
+	}
+	for i, r := range rs {
+		dir := filepath.Join(outDir, r.Name)
+		var a []string
+		if l, ok := labels[i]; ok {
+			a = append(a, "-map", "["+l+"]")
+			a = append(a, p.videoArgs(r, enc)...)
+		}
+		if r.AudioBitrate > 0 && p.Audio {
+			a = append(a, "-map", "0:a:0")
+			a = append(a, audioArgs(r)...)
+		}
+		a = append(a, hlsArgs(p.SegmentTime, dir, enc.Format)...)
+		cmd.Outputs = append(cmd.Outputs, Output{Rendition: r, Dir: dir, Playlist: filepath.Join(dir, PlaylistName), Args: a})
+	}
+	return cmd
+}
+
+func (p *Plan) videoArgs(r Rendition, enc Encoding) []string {
+	gop := strconv.Itoa(p.GOP)
+	rate := func(k int) string { return strconv.Itoa(k) + "k" }
+	var a []string
+	switch r.Codec {
+	case "hevc":
+		a = []string{"-c:v", "libx265", "-preset", enc.Preset, "-tag:v", "hvc1",
+			"-x265-params", fmt.Sprintf("keyint=%s:min-keyint=%s:scenecut=0:open-gop=0:log-level=error", gop, gop)}
+	case "av1":
+		a = []string{"-c:v", "libsvtav1", "-preset", "10", "-svtav1-params", "scd=0"}
+	default:
+		a = []string{"-c:v", "libx264", "-preset", enc.Preset, "-sc_threshold", "0", "-x264-params", "open-gop=0"}
+	}
+	if r.Profile != "" && r.Codec != "av1" {
+		a = append(a, "-profile:v", r.Profile)
+	}
+	a = append(a, "-g", gop, "-keyint_min", gop,
+		"-b:v", rate(r.Bitrate), "-maxrate", rate(r.MaxRate), "-bufsize", rate(r.BufSize))
+	return a
+}
+
+func audioArgs(r Rendition) []string {
+	codec := map[string]string{"aac": "aac", "mp3": "libmp3lame", "opus": "libopus"}[r.AudioCodec]
+	rateHz := "48000"
+	if r.AudioCodec == "mp3" {
+		rateHz = "44100"
+	}
+	return []string{"-c:a", codec, "-b:a", strconv.Itoa(r.AudioBitrate) + "k", "-ac", "2", "-ar", rateHz}
+}
+
+func hlsArgs(segTime float64, dir string, f Format) []string {
+	a := []string{"-f", "hls",
+		"-hls_time", strconv.FormatFloat(segTime, 'f', -1, 64),
+		"-hls_playlist_type", "vod",
+		"-hls_list_size", "0",
+		// temp_file: a segment gets its real name only once complete, so
+		// nothing ever names a half-written file.
+		"-hls_flags", "independent_segments+temp_file",
+	}
+	if f == FormatFMP4 {
+		a = append(a, "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", InitName,
+			"-hls_segment_filename", filepath.Join(dir, "seg_%05d.m4s"))
+	} else {
+		a = append(a, "-hls_segment_type", "mpegts", "-hls_segment_filename", filepath.Join(dir, "seg_%05d.ts"))
+	}
+	return a
+}

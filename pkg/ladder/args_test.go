@@ -1,0 +1,63 @@
+package ladder
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestBuildSharesOneDecode(t *testing.T) {
+	v, _ := Builtin("video")
+	p, err := NewPlan(Source{HasVideo: true, HasAudio: true, Width: 720, Height: 576, SARNum: 64, SARDen: 45, FrameRate: 25, Interlaced: true}, v, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Build(p.Renditions, "out", Encoding{})
+	want := "[0:v:0]bwdif=mode=send_frame,fps=25,format=yuv420p,split=3[s0][s1][s2];" +
+		"[s0]scale=1024:576:flags=bicubic,setsar=1[v0];[s1]scale=854:480:flags=bicubic,setsar=1[v1];[s2]scale=640:360:flags=bicubic,setsar=1[v2]"
+	if c.FilterComplex != want {
+		t.Errorf("graph\n got %s\nwant %s", c.FilterComplex, want)
+	}
+	for i, o := range c.Outputs {
+		a := strings.Join(o.Args, " ")
+		for _, s := range []string{"-g 100 -keyint_min 100", "-sc_threshold 0", "-map 0:a:0", "-c:a aac -b:a 128k", "-hls_time 4", filepath.Join("out", o.Rendition.Name, "seg_%05d.ts")} {
+			if !strings.Contains(a, s) {
+				t.Errorf("output %d lacks %q: %s", i, s, a)
+			}
+		}
+		if o.Playlist != filepath.Join("out", o.Rendition.Name, PlaylistName) {
+			t.Errorf("playlist %s", o.Playlist)
+		}
+	}
+}
+
+func TestBuildAudioOnly(t *testing.T) {
+	a, _ := Builtin("audio")
+	p, _ := NewPlan(Source{HasAudio: true}, a, 4)
+	c := p.Build(p.Renditions[2:], "o", Encoding{Format: FormatFMP4})
+	if c.FilterComplex != "" || len(c.Outputs) != 2 {
+		t.Fatalf("%+v", c)
+	}
+	args := c.Outputs[0].Args
+	if slices.Contains(args, "-c:v") || !slices.Contains(args, "fmp4") || !slices.Contains(args, "128k") {
+		t.Errorf("args %v", args)
+	}
+}
+
+func TestCheckFormat(t *testing.T) {
+	l := Ladder{Name: "x", Rungs: []Rung{{Name: "h", Codec: "hevc", Height: 360, Bitrate: 500}}}
+	p, err := NewPlan(Source{HasVideo: true, Width: 640, Height: 360, FrameRate: 25}, l, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckFormat(FormatTS); err == nil || !strings.Contains(err.Error(), "fmp4") {
+		t.Errorf("HEVC in TS: %v", err)
+	}
+	if err := p.CheckFormat(FormatFMP4); err != nil {
+		t.Error(err)
+	}
+	if err := p.CheckFormat("mkv"); err == nil {
+		t.Error("mkv accepted")
+	}
+}
