@@ -14,6 +14,8 @@ fi
 if [ "${VEZA_DEPS_BENCH:-0}" = 1 ]; then
 	command -v wrk >/dev/null 2>&1 || need+=(wrk)
 	command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+	command -v bc >/dev/null 2>&1 || need+=(bc)
+	[ -x /usr/bin/time ] || need+=(time)
 fi
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: Go is not on PATH; install Go 1.26 or newer (https://go.dev/doc/install) and retry" >&2
