@@ -1,0 +1,12 @@
+// Package serve is veza's local preview server as an http.Handler: it serves
+// an output folder (playlists, segments, keys) with the headers players
+// need, pages that list and play the catalog's tracks with hls.js, a JSON
+// API over the catalog, health endpoints and Prometheus metrics.
+//
+// Files are read only through an os.Root opened on the folder, so no request
+// path, symlink or encoded trick can reach a file outside it. Small files
+// (playlists, init sections, keys) are kept in memory with their headers and
+// gzip form precomputed and revalidated by a stat at most every StatTTL;
+// larger files go to the socket with sendfile. The caller owns the listener
+// and its shutdown.
+package serve

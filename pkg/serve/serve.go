@@ -1,0 +1,361 @@
+package serve
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures a Handler. Only Dir is required.
+type Config struct {
+	// Dir is the folder served: one sub-folder per track with its master
+	// playlist, rendition folders and segments. Nothing outside it is ever
+	// read to answer a request.
+	Dir string
+
+	// SignKey, when not empty, makes every file, page and API answer need
+	// a valid HMAC-SHA256 signed link (see Signer); /healthz, /readyz,
+	// /metrics and the player's script stay open. Playlists are rewritten
+	// so the URIs they list carry the playlist link's own expiry.
+	SignKey []byte
+	// SignTTL is how long the links that pages hand out stay valid. It
+	// defaults to 6 hours.
+	SignTTL time.Duration
+
+	// StatTTL is how long a file kept in memory (playlists, init
+	// sections, keys) is served without checking the disk again. It
+	// defaults to 100 ms: a live playlist is at most that stale, and a
+	// busy playlist costs one stat per interval instead of per request.
+	StatTTL time.Duration
+
+	// Registry receives the handler's metrics and is what /metrics shows.
+	// It defaults to a new registry holding the handler's metrics and the
+	// Go runtime and process collectors.
+	Registry *prometheus.Registry
+
+	// Now returns the current time for signature expiry. It defaults to
+	// time.Now.
+	Now func() time.Time
+}
+
+// Handler serves one folder. Create it with New; Close releases the
+// folder.
+type Handler struct {
+	cfg     Config
+	root    *os.Root
+	files   *fileCache
+	signer  *Signer
+	metrics *metrics
+	reg     *prometheus.Registry
+}
+
+// New opens cfg.Dir and returns the handler serving it.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("serve: no folder given")
+	}
+	if cfg.SignTTL <= 0 {
+		cfg.SignTTL = 6 * time.Hour
+	}
+	if cfg.StatTTL <= 0 {
+		cfg.StatTTL = 100 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	root, err := os.OpenRoot(cfg.Dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("serve %q: %w", cfg.Dir, err)
+	}
+	h := &Handler{cfg: cfg, root: root, files: newFileCache(root, cfg.StatTTL)}
+	if len(cfg.SignKey) > 0 {
+		h.signer = NewSigner(cfg.SignKey)
+	}
+	h.reg = cfg.Registry
+	if h.reg == nil {
+		h.reg = prometheus.NewRegistry()
+		registerRuntime(h.reg)
+	}
+	h.metrics = newMetrics(h.reg)
+	return h, nil
+}
+
+// Close releases the folder. Requests still running may fail.
+func (h *Handler) Close() error { return h.root.Close() }
+
+// Signer returns the signer of links, or nil when links are not signed.
+func (h *Handler) Signer() *Signer { return h.signer }
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	h.serveFile(w, r, start)
+}
+
+// Header values assigned as shared slices: the hot path sets map entries
+// directly and allocates nothing for them. They must never be modified.
+var (
+	hdrBytes         = []string{"bytes"}
+	hdrStar          = []string{"*"}
+	hdrExpose        = []string{"Content-Length, Content-Range, ETag, Last-Modified"}
+	hdrVaryAE        = []string{"Accept-Encoding"}
+	hdrGzip          = []string{"gzip"}
+	ccNoCache        = []string{"no-cache"}
+	ccPrivateNoCache = []string{"private, no-cache"}
+	ccPlaylistDone   = []string{"public, max-age=60"}
+	ccImmutable      = []string{"public, max-age=31536000, immutable"}
+)
+
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.Time) {
+	name, ok := cleanName(r.URL.Path, r.URL.RawPath)
+	if !ok {
+		h.fail(w, routeOther, http.StatusBadRequest, "bad path", start)
+		return
+	}
+	typ, ok := typeOf(name)
+	if !ok {
+		h.fail(w, routeOther, http.StatusNotFound, "not found", start)
+		return
+	}
+	rt := fileRoute(typ.kind)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		h.preflight(w, r, rt, start)
+		return
+	default:
+		w.Header()["Allow"] = []string{"GET, HEAD, OPTIONS"}
+		h.fail(w, rt, http.StatusMethodNotAllowed, "method not allowed", start)
+		return
+	}
+	var exp string
+	if h.signer != nil {
+		var err error
+		if exp, err = h.signer.Verify(r.URL.Path, r.URL.RawQuery, h.cfg.Now()); err != nil {
+			h.fail(w, rt, http.StatusForbidden, err.Error(), start)
+			return
+		}
+	}
+	e, f, err := h.files.get(name, typ)
+	if err != nil {
+		code, msg := http.StatusNotFound, "not found"
+		if errors.Is(err, fs.ErrPermission) {
+			code, msg = http.StatusForbidden, "forbidden"
+		}
+		h.fail(w, rt, code, msg, start)
+		return
+	}
+	if f != nil {
+		defer f.Close()
+	}
+
+	hdr := w.Header()
+	hdr["Content-Type"] = e.ctype
+	hdr["Last-Modified"] = e.lastMod
+	hdr["Accept-Ranges"] = hdrBytes
+	hdr["Cache-Control"] = h.cacheControl(e)
+	if _, ok := r.Header["Origin"]; ok {
+		hdr["Access-Control-Allow-Origin"] = hdrStar
+		hdr["Access-Control-Expose-Headers"] = hdrExpose
+	}
+	body, etag, clen := e.body, e.etag, e.clen
+	switch {
+	case h.signer != nil && typ.kind == kindPlaylist:
+		// Each expiry gives different bytes: nothing is shared between
+		// links, so no ETag and no caching by proxies.
+		if body == nil { // too big to keep: read it for this request
+			b, err := io.ReadAll(f)
+			if err != nil {
+				h.fail(w, rt, http.StatusInternalServerError, "read error", start)
+				return
+			}
+			e = &fileEntry{name: e.name, dir: e.dir, typ: e.typ, mod: e.mod, body: b, uris: playlistURIs(b)}
+		}
+		body = signPlaylist(e, h.signer, exp)
+		etag, clen = nil, []string{strconv.Itoa(len(body))}
+		hdr["Cache-Control"] = ccPrivateNoCache
+	case e.gz != nil:
+		hdr["Vary"] = hdrVaryAE
+		if _, ranged := r.Header["Range"]; !ranged && acceptsGzip(r.Header["Accept-Encoding"]) {
+			body, etag, clen = e.gz, e.gzEtag, e.gzLn
+			hdr["Content-Encoding"] = hdrGzip
+		}
+	}
+	if etag != nil {
+		hdr["Etag"] = etag
+	}
+
+	if conditional(r.Header) {
+		// Ranges and validators are rare next to plain GETs: let the
+		// standard library's well-tested code evaluate them, on the same
+		// bytes and headers.
+		var content io.ReadSeeker
+		if body != nil {
+			content = bytes.NewReader(body)
+		} else {
+			content = f
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		http.ServeContent(sw, r, "", e.mod, content)
+		h.metrics.observe(rt, sw.status(), sw.n, start)
+		return
+	}
+
+	hdr["Content-Length"] = clen
+	w.WriteHeader(http.StatusOK)
+	var n int64
+	if r.Method != http.MethodHead {
+		if body != nil {
+			k, _ := w.Write(body)
+			n = int64(k)
+		} else {
+			n, _ = copyFile(w, f)
+		}
+	}
+	h.metrics.observe(rt, http.StatusOK, n, start)
+}
+
+// copyFile sends f through the ResponseWriter's ReadFrom, which hands the
+// file to the kernel (sendfile) once the headers are out.
+func copyFile(w http.ResponseWriter, f *os.File) (int64, error) {
+	if rf, ok := w.(io.ReaderFrom); ok {
+		return rf.ReadFrom(f)
+	}
+	return io.Copy(w, f)
+}
+
+func (h *Handler) cacheControl(e *fileEntry) []string {
+	switch e.typ.kind {
+	case kindPlaylist, kindManifest:
+		if e.finished {
+			return ccPlaylistDone
+		}
+		return ccNoCache
+	case kindKey:
+		return ccPrivateNoCache
+	}
+	if h.files.dirFinished(e.dir, h.files.now()) {
+		return ccImmutable
+	}
+	return ccNoCache
+}
+
+// preflight answers a CORS preflight for a file: players on other origins
+// send Range, which is not a simple header.
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, rt route, start time.Time) {
+	hdr := w.Header()
+	hdr["Access-Control-Allow-Origin"] = hdrStar
+	hdr["Access-Control-Allow-Methods"] = []string{"GET, HEAD, OPTIONS"}
+	hdr["Access-Control-Allow-Headers"] = []string{"Range, If-None-Match, If-Modified-Since, Accept-Encoding"}
+	hdr["Access-Control-Max-Age"] = []string{"86400"}
+	w.WriteHeader(http.StatusNoContent)
+	h.metrics.observe(rt, http.StatusNoContent, 0, start)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, rt route, code int, msg string, start time.Time) {
+	http.Error(w, strconv.Itoa(code)+" "+msg, code)
+	h.metrics.observe(rt, code, 0, start)
+}
+
+// conditional says whether a request carries a range or a validator.
+func conditional(h http.Header) bool {
+	for _, k := range [...]string{"Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"} {
+		if _, ok := h[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) with a q-value above 0.
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			coding = strings.TrimSpace(coding)
+			if !strings.EqualFold(coding, "gzip") && coding != "*" {
+				continue
+			}
+			q := 1.0
+			for p := range strings.SplitSeq(params, ";") {
+				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			if q > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// statusWriter records the status and body size of a response it passes
+// through, keeping ReadFrom so sendfile still applies.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+	n    int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(w.ResponseWriter, r)
+	}
+	w.n += n
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
