@@ -6,6 +6,8 @@ import (
 	"os/exec"
 
 	"github.com/spf13/viper"
+
+	"github.com/veza-media/veza/pkg/ffprobe"
 )
 
 // Factory carries what commands share: the streams, the loaded configuration
@@ -32,6 +34,16 @@ func (f *Factory) FFmpeg() (string, error) { return findTool("ffmpeg", f.FFmpegP
 
 // FFprobe returns the ffprobe binary to run.
 func (f *Factory) FFprobe() (string, error) { return findTool("ffprobe", f.FFprobePath) }
+
+// Prober returns an ffprobe runner for the configured ffprobe binary, or
+// the findTool error saying what to install.
+func (f *Factory) Prober() (*ffprobe.Prober, error) {
+	path, err := f.FFprobe()
+	if err != nil {
+		return nil, err
+	}
+	return &ffprobe.Prober{Path: path}, nil
+}
 
 func findTool(name, configured string) (string, error) {
 	want := configured

@@ -152,8 +152,11 @@ type FrameInfo struct {
 	PTS      float64 `json:"pts"`       // seconds
 }
 
-// FirstFrame decodes the first video frame (cover art excluded) of a file
-// or MPEG-TS segment, for HLS-RULES S1: every segment starts with an IDR.
+// FirstFrame reads the first video packet (cover art excluded) of a file or
+// MPEG-TS segment and decodes it, for HLS-RULES S1: every segment starts
+// with an IDR. KeyFrame needs both the packet's key flag and a decoded key
+// frame: a segment cut mid-GOP decodes to nothing from its first packet
+// (FrameInfo then has no PictType and the packet's PTS).
 func (p *Prober) FirstFrame(ctx context.Context, input string) (FrameInfo, error) {
 	arg, err := inputArg(input)
 	if err != nil {
@@ -161,7 +164,7 @@ func (p *Prober) FirstFrame(ctx context.Context, input string) (FrameInfo, error
 	}
 	out, _, err := p.run(ctx, input, "-v", "error", "-hide_banner",
 		"-select_streams", "V:0", "-read_intervals", "%+#1",
-		"-show_entries", "frame=key_frame,pict_type,pts_time,best_effort_timestamp_time",
+		"-show_entries", "packet=pts_time,flags:frame=key_frame,pict_type,pts_time,best_effort_timestamp_time",
 		"-of", "json", "-i", arg)
 	if err != nil {
 		return FrameInfo{}, err
@@ -176,27 +179,47 @@ func (p *Prober) FirstFrame(ctx context.Context, input string) (FrameInfo, error
 	return f, nil
 }
 
+// decodeFirstFrame reads the packets_and_frames list of FirstFrame's run.
 func decodeFirstFrame(out []byte) (FrameInfo, bool, error) {
 	var raw struct {
-		Frames []struct {
-			KeyFrame flex `json:"key_frame"`
-			PictType flex `json:"pict_type"`
-			PTS      flex `json:"pts_time"`
-			BestPTS  flex `json:"best_effort_timestamp_time"`
-		} `json:"frames"`
+		Items []struct {
+			Type     string `json:"type"`
+			Flags    flex   `json:"flags"`
+			KeyFrame flex   `json:"key_frame"`
+			PictType flex   `json:"pict_type"`
+			PTS      flex   `json:"pts_time"`
+			BestPTS  flex   `json:"best_effort_timestamp_time"`
+		} `json:"packets_and_frames"`
 	}
 	if err := json.Unmarshal(out, &raw); err != nil {
 		return FrameInfo{}, false, err
 	}
-	if len(raw.Frames) == 0 {
-		return FrameInfo{}, false, nil
+	pkt, frame := -1, -1
+	for i, it := range raw.Items {
+		if it.Type == "packet" && pkt < 0 {
+			pkt = i
+		}
+		if it.Type == "frame" && frame < 0 {
+			frame = i
+		}
 	}
-	f := raw.Frames[0]
-	pts := f.PTS
-	if pts.str() == "" {
-		pts = f.BestPTS
+	switch {
+	case frame >= 0:
+		f := raw.Items[frame]
+		pts := f.PTS
+		if pts.str() == "" {
+			pts = f.BestPTS
+		}
+		key := f.KeyFrame.int() == 1
+		if pkt >= 0 && !strings.HasPrefix(string(raw.Items[pkt].Flags), "K") {
+			key = false
+		}
+		return FrameInfo{KeyFrame: key, PictType: f.PictType.str(), PTS: pts.float()}, true, nil
+	case pkt >= 0:
+		pk := raw.Items[pkt]
+		return FrameInfo{KeyFrame: strings.HasPrefix(string(pk.Flags), "K"), PTS: pk.PTS.float()}, true, nil
 	}
-	return FrameInfo{KeyFrame: f.KeyFrame.int() == 1, PictType: f.PictType.str(), PTS: pts.float()}, true, nil
+	return FrameInfo{}, false, nil
 }
 
 // KeyframeTimes lists the presentation times in seconds of the first video
@@ -283,14 +306,8 @@ func inputArg(input string) (string, error) {
 	case st.Mode().IsRegular() && st.Size() == 0:
 		return "", &Error{Input: input, Reason: ReasonEmpty}
 	}
-	if f, err := os.Open(input); err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return "", &Error{Input: input, Reason: ReasonPermission, Err: fs.ErrPermission}
-		}
-		return "", &Error{Input: input, Reason: ReasonCannotOpen, Err: errors.Unwrap(err)}
-	} else {
-		f.Close()
-	}
+	// No trial open: a FIFO would block it outside the timeout; ffprobe's
+	// own "Permission denied" is classified instead.
 	// The file: protocol takes the rest verbatim: no option parsing of a
 	// leading "-", no protocol guess from a colon in the name.
 	return "file:" + input, nil

@@ -1,0 +1,291 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/veza-media/veza/pkg/ffprobe"
+)
+
+// ProbeOptions is what `veza probe` was asked to do.
+type ProbeOptions struct {
+	IO     *IOStreams
+	Prober func() (*ffprobe.Prober, error)
+
+	// Inputs are files or URLs, reported in this order.
+	Inputs []string
+	// Timeout bounds each input's ffprobe run.
+	Timeout time.Duration
+	// Jobs is how many inputs are probed at once.
+	Jobs int
+}
+
+func init() { register(newCmdProbe) }
+
+func newCmdProbe(f *Factory) *cobra.Command { return NewCmdProbe(f, nil) }
+
+// NewCmdProbe builds `veza probe`; runF replaces the run step in tests.
+func NewCmdProbe(f *Factory, runF func(context.Context, *ProbeOptions) error) *cobra.Command {
+	opts := &ProbeOptions{IO: f.IO, Prober: f.Prober}
+	cmd := &cobra.Command{
+		Use:   "probe FILE|URL...",
+		Short: "Show streams, HLS codec strings and problems of media files",
+		Long: "Probe files or URLs with ffprobe and show their container, streams, RFC 6381 codec\n" +
+			"strings read from the bitstream, display size and whether each is usable as a source.\n" +
+			"With --json, print an array with one object per input, in the order given.\n" +
+			"Exits 1 if any input could not be probed.",
+		Example: "  veza probe clip.mp4\n  veza probe --json *.mkv | jq '.[].summary'",
+		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Inputs = args
+			if opts.Timeout <= 0 {
+				return usageErrorf("--timeout must be positive")
+			}
+			if opts.Jobs < 1 {
+				return usageErrorf("--jobs must be at least 1")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runProbe(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", ffprobe.DefaultTimeout, "give up on one input after this long")
+	cmd.Flags().IntVarP(&opts.Jobs, "jobs", "j", 4, "inputs probed at the same time")
+	return cmd
+}
+
+// probeJSON is one element of the --json array: the result, or for an
+// input that failed only its name and the error.
+type probeJSON struct {
+	Input string `json:"input"`
+	*ffprobe.Result
+	Error string `json:"error,omitempty"`
+}
+
+func runProbe(ctx context.Context, opts *ProbeOptions) error {
+	p, err := opts.Prober()
+	if err != nil {
+		return err
+	}
+	p.Timeout = opts.Timeout
+
+	n := len(opts.Inputs)
+	results := make([]*ffprobe.Result, n)
+	errs := make([]error, n)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	sem := make(chan struct{}, opts.Jobs)
+	var wg sync.WaitGroup
+	for i, in := range opts.Inputs {
+		wg.Go(func() {
+			defer close(done[i])
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			results[i], errs[i] = p.Probe(ctx, in)
+		})
+	}
+	defer wg.Wait()
+
+	// Report in input order as soon as each input and all before it are done.
+	failed := 0
+	var out []probeJSON
+	for i, in := range opts.Inputs {
+		<-done[i]
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(errs[i], ffprobe.ErrNotFound) {
+			return errs[i]
+		}
+		if errs[i] != nil {
+			failed++
+			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", errs[i])
+			out = append(out, probeJSON{Input: in, Error: errs[i].Error()})
+			continue
+		}
+		if opts.IO.JSON {
+			out = append(out, probeJSON{Input: in, Result: results[i]})
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(opts.IO.Out)
+		}
+		writeProbeTable(opts.IO.Out, results[i], opts.IO.ColorOut())
+	}
+	if opts.IO.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return errSilent
+	}
+	return nil
+}
+
+// writeProbeTable prints one result for people: a title line, a table of
+// streams and the summary.
+func writeProbeTable(w io.Writer, r *ffprobe.Result, color bool) {
+	re := lipgloss.NewRenderer(w)
+	if !color {
+		re.SetColorProfile(termenv.Ascii)
+	}
+	bold := re.NewStyle().Bold(true)
+	dim := re.NewStyle().Faint(true)
+	warn := re.NewStyle().Foreground(lipgloss.Color("3"))
+	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
+	good := re.NewStyle().Foreground(lipgloss.Color("2"))
+
+	f := r.Format
+	title := []string{f.LongName}
+	if f.LongName == "" {
+		title[0] = f.Name
+	}
+	title = append(title, fmt.Sprintf("%.2f s", r.Summary.Duration))
+	if f.Size > 0 {
+		title = append(title, humanBytes(f.Size))
+	}
+	if f.BitRate > 0 {
+		title = append(title, humanRate(f.BitRate))
+	}
+	fmt.Fprintf(w, "%s  %s\n", bold.Render(r.Input), dim.Render(strings.Join(title, ", ")))
+
+	t := table.New().
+		Border(lipgloss.NormalBorder()).
+		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
+		BorderColumn(false).BorderHeader(true).
+		BorderStyle(dim).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := re.NewStyle().PaddingRight(2)
+			if row == table.HeaderRow {
+				return s.Inherit(dim)
+			}
+			return s
+		}).
+		Headers("#", "TYPE", "CODEC", "CODECS", "DETAILS")
+	for _, s := range r.Streams {
+		cs := s.CodecString
+		if cs == "" {
+			cs = "-"
+		}
+		t.Row(fmt.Sprint(s.Index), s.Type, s.Codec, cs, streamDetails(&s))
+	}
+	if len(r.Streams) > 0 {
+		// The table pads every cell to its column; drop the blanks that
+		// leaves at the ends of lines.
+		for line := range strings.SplitSeq(t.Render(), "\n") {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
+	}
+
+	var sum []string
+	if r.Summary.DisplayWidth > 0 {
+		sum = append(sum, fmt.Sprintf("display %dx%d", r.Summary.DisplayWidth, r.Summary.DisplayHeight))
+	}
+	if r.Summary.Usable {
+		sum = append(sum, good.Render("usable"))
+	} else {
+		sum = append(sum, bad.Render("not usable"))
+	}
+	fmt.Fprintln(w, strings.Join(sum, "  "))
+	for _, p := range r.Summary.Problems {
+		fmt.Fprintf(w, "%s %s\n", bad.Render("problem:"), p)
+	}
+	for _, p := range r.Summary.Warnings {
+		fmt.Fprintf(w, "%s %s\n", warn.Render("warning:"), p)
+	}
+}
+
+func streamDetails(s *ffprobe.Stream) string {
+	var d []string
+	if s.Profile != "" {
+		d = append(d, s.Profile)
+	}
+	switch s.Type {
+	case "video":
+		if s.Width > 0 {
+			d = append(d, fmt.Sprintf("%dx%d", s.Width, s.Height))
+		}
+		if s.SAR != "" && s.SAR != "1:1" {
+			d = append(d, "SAR "+s.SAR)
+		}
+		if s.DAR != "" {
+			d = append(d, "DAR "+s.DAR)
+		}
+		if s.FrameRate > 0 {
+			fps := fmt.Sprintf("%g fps", s.FrameRate)
+			if s.VFR {
+				fps += " (VFR)"
+			}
+			d = append(d, fps)
+		}
+		if s.Interlaced {
+			d = append(d, "interlaced "+s.FieldOrder)
+		}
+		if s.PixFmt != "" {
+			d = append(d, s.PixFmt)
+		}
+		if s.Rotation != 0 {
+			d = append(d, fmt.Sprintf("rotated %d", s.Rotation))
+		}
+		if s.AttachedPic {
+			d = append(d, "cover art")
+		}
+	case "audio":
+		if s.SampleRate > 0 {
+			d = append(d, fmt.Sprintf("%d Hz", s.SampleRate))
+		}
+		if s.ChannelLayout != "" {
+			d = append(d, s.ChannelLayout)
+		} else if s.Channels > 0 {
+			d = append(d, fmt.Sprintf("%d ch", s.Channels))
+		}
+	}
+	if s.BitRate > 0 {
+		d = append(d, humanRate(s.BitRate))
+	}
+	if s.Language != "" {
+		d = append(d, "["+s.Language+"]")
+	}
+	return strings.Join(d, " ")
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func humanRate(bps int64) string {
+	if bps >= 1_000_000 {
+		return fmt.Sprintf("%.1f Mb/s", float64(bps)/1e6)
+	}
+	return fmt.Sprintf("%d kb/s", (bps+500)/1000)
+}
