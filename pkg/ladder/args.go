@@ -55,9 +55,12 @@ func (p *Plan) CheckFormat(f Format) error {
 // Output is one rendition's part of an ffmpeg command line.
 type Output struct {
 	Rendition Rendition
-	// Dir is the rendition folder; Playlist its media playlist.
-	Dir, Playlist string
-	// Args are the options that precede the playlist path, maps included.
+	// Dir is the rendition folder; Playlist its media playlist;
+	// SegmentPattern the segment file pattern.
+	Dir, Playlist, SegmentPattern string
+	// Maps select the streams (-map).
+	Maps []string
+	// Args are the encoder options.
 	Args []string
 }
 
@@ -66,6 +69,9 @@ type Command struct {
 	// FilterComplex is the -filter_complex graph ("" for audio only).
 	FilterComplex string
 	Outputs       []Output
+	// SegmentTime is the HLS target segment duration in seconds.
+	SegmentTime float64
+	Format      Format
 }
 
 // PlaylistName and the segment names inside each rendition folder.
@@ -78,7 +84,7 @@ const (
 // input 0 into outDir/<rung name>/.
 func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 	enc = enc.withDefaults()
-	var cmd Command
+	cmd := Command{SegmentTime: p.SegmentTime, Format: enc.Format}
 	var video []int
 	for i, r := range rs {
 		if r.Width > 0 {
@@ -112,18 +118,21 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		cmd.FilterComplex = g.String()
 	}
 	for i, r := range rs {
-		dir := filepath.Join(outDir, r.Name)
-		var a []string
+		o := Output{Rendition: r, Dir: filepath.Join(outDir, r.Name)}
+		o.Playlist = filepath.Join(o.Dir, PlaylistName)
+		o.SegmentPattern = filepath.Join(o.Dir, "seg_%05d.ts")
+		if enc.Format == FormatFMP4 {
+			o.SegmentPattern = filepath.Join(o.Dir, "seg_%05d.m4s")
+		}
 		if l, ok := labels[i]; ok {
-			a = append(a, "-map", "["+l+"]")
-			a = append(a, p.videoArgs(r, enc)...)
+			o.Maps = append(o.Maps, "["+l+"]")
+			o.Args = append(o.Args, p.videoArgs(r, enc)...)
 		}
 		if r.AudioBitrate > 0 && p.Audio {
-			a = append(a, "-map", "0:a:0")
-			a = append(a, audioArgs(r)...)
+			o.Maps = append(o.Maps, "0:a:0")
+			o.Args = append(o.Args, audioArgs(r)...)
 		}
-		a = append(a, hlsArgs(p.SegmentTime, dir, enc.Format)...)
-		cmd.Outputs = append(cmd.Outputs, Output{Rendition: r, Dir: dir, Playlist: filepath.Join(dir, PlaylistName), Args: a})
+		cmd.Outputs = append(cmd.Outputs, o)
 	}
 	return cmd
 }
@@ -156,22 +165,4 @@ func audioArgs(r Rendition) []string {
 		rateHz = "44100"
 	}
 	return []string{"-c:a", codec, "-b:a", strconv.Itoa(r.AudioBitrate) + "k", "-ac", "2", "-ar", rateHz}
-}
-
-func hlsArgs(segTime float64, dir string, f Format) []string {
-	a := []string{"-f", "hls",
-		"-hls_time", strconv.FormatFloat(segTime, 'f', -1, 64),
-		"-hls_playlist_type", "vod",
-		"-hls_list_size", "0",
-		// temp_file: a segment gets its real name only once complete, so
-		// nothing ever names a half-written file.
-		"-hls_flags", "independent_segments+temp_file",
-	}
-	if f == FormatFMP4 {
-		a = append(a, "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", InitName,
-			"-hls_segment_filename", filepath.Join(dir, "seg_%05d.m4s"))
-	} else {
-		a = append(a, "-hls_segment_type", "mpegts", "-hls_segment_filename", filepath.Join(dir, "seg_%05d.ts"))
-	}
-	return a
 }

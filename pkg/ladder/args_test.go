@@ -20,8 +20,11 @@ func TestBuildSharesOneDecode(t *testing.T) {
 		t.Errorf("graph\n got %s\nwant %s", c.FilterComplex, want)
 	}
 	for i, o := range c.Outputs {
-		a := strings.Join(o.Args, " ")
-		for _, s := range []string{"-g 100 -keyint_min 100", "-sc_threshold 0", "-map 0:a:0", "-c:a aac -b:a 128k", "-hls_time 4", filepath.Join("out", o.Rendition.Name, "seg_%05d.ts")} {
+		a := strings.Join(append(o.Maps, o.Args...), " ")
+		if o.SegmentPattern != filepath.Join("out", o.Rendition.Name, "seg_%05d.ts") {
+			t.Errorf("segments %s", o.SegmentPattern)
+		}
+		for _, s := range []string{"-g 100 -keyint_min 100", "-sc_threshold 0", "0:a:0", "-c:a aac -b:a 128k"} {
 			if !strings.Contains(a, s) {
 				t.Errorf("output %d lacks %q: %s", i, s, a)
 			}
@@ -40,7 +43,7 @@ func TestBuildAudioOnly(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 	args := c.Outputs[0].Args
-	if slices.Contains(args, "-c:v") || !slices.Contains(args, "fmp4") || !slices.Contains(args, "128k") {
+	if slices.Contains(args, "-c:v") || c.Format != FormatFMP4 || !strings.HasSuffix(c.Outputs[0].SegmentPattern, ".m4s") || !slices.Contains(args, "128k") {
 		t.Errorf("args %v", args)
 	}
 }

@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/ladder"
+)
+
+// LadderOptions is what `veza ladder` was asked to do.
+type LadderOptions struct {
+	IO *IOStreams
+	// FFmpeg and FFprobe resolve the binaries (lazily).
+	FFmpeg, FFprobe func() (string, error)
+
+	Inputs      []string
+	OutDir      string
+	Ladder      string
+	Format      string
+	SegmentTime float64
+	Strategy    string
+	Jobs        int
+	Force       bool
+	Catalog     string
+	TrackID     string
+	Preset      string
+	Timeout     time.Duration
+	List        bool
+}
+
+func init() { register(newCmdLadder) }
+
+func newCmdLadder(f *Factory) *cobra.Command { return NewCmdLadder(f, nil) }
+
+// NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
+func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
+	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe}
+	cmd := &cobra.Command{
+		Use:   "ladder INPUT... -o OUTDIR",
+		Short: "Build ABR HLS ladders with a measured master playlist",
+		Long: "Encode each input into <OUTDIR>/<track>/: one folder per rendition and a master.m3u8\n" +
+			"whose BANDWIDTH, AVERAGE-BANDWIDTH and CODECS are measured from the segments written.\n" +
+			"Every segment is recorded in the catalog (<OUTDIR>/veza.db) as it is written. A rerun\n" +
+			"reuses renditions that are complete and current; --force rebuilds them.",
+		Example: "  veza ladder talk.mp4 -o out\n  veza ladder --ladder audio *.flac -o out\n  veza ladder --list",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Inputs = args
+			if !opts.List {
+				if len(args) == 0 {
+					return usageErrorf("ladder: no input given")
+				}
+				if opts.OutDir == "" {
+					return usageErrorf("ladder: -o OUTDIR is required")
+				}
+			}
+			switch opts.Strategy {
+			case "auto", "single", "parallel":
+			default:
+				return usageErrorf("--strategy %q: use auto, single or parallel", opts.Strategy)
+			}
+			switch opts.Format {
+			case "ts", "fmp4":
+			default:
+				return usageErrorf("--format %q: use ts or fmp4", opts.Format)
+			}
+			if opts.SegmentTime <= 0 || opts.SegmentTime > 60 {
+				return usageErrorf("--segment-time must be between 0 and 60 seconds")
+			}
+			if opts.TrackID != "" && len(args) > 1 {
+				return usageErrorf("--track names one track: give one input")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLadder(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.OutDir, "output", "o", "", "output root; each track goes to OUTDIR/<track>")
+	fl.StringVar(&opts.Ladder, "ladder", "", "built-in ladder name (see --list) or a YAML file (default: video, or audio for audio-only inputs)")
+	fl.StringVar(&opts.Format, "format", "ts", "segment container: ts or fmp4")
+	fl.Float64Var(&opts.SegmentTime, "segment-time", 4, "target segment duration in seconds")
+	fl.StringVar(&opts.Strategy, "strategy", "auto", "auto, single (one ffmpeg, one decode) or parallel (several ffmpeg at once)")
+	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "ffmpeg processes at once with the parallel strategy (default: number of CPUs)")
+	fl.BoolVar(&opts.Force, "force", false, "rebuild every rendition even when complete and current")
+	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file (default OUTDIR/veza.db)")
+	fl.StringVar(&opts.TrackID, "track", "", "track id (default: a slug of the file name)")
+	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset")
+	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
+	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
+	return cmd
+}
+
+type ladderJSON struct {
+	Input string `json:"input"`
+	*ladder.Result
+	Error string `json:"error,omitempty"`
+}
+
+func runLadder(ctx context.Context, opts *LadderOptions) error {
+	if opts.List {
+		return listLadders(opts)
+	}
+	ffmpeg, err := opts.FFmpeg()
+	if err != nil {
+		return err
+	}
+	ffprobe, err := opts.FFprobe()
+	if err != nil {
+		return err
+	}
+	var def ladder.Ladder
+	if opts.Ladder != "" {
+		if def, err = ladder.Resolve(opts.Ladder); err != nil {
+			return &UsageError{Err: err}
+		}
+	}
+	catPath := opts.Catalog
+	if catPath == "" {
+		catPath = catalog.DefaultPath(opts.OutDir)
+	}
+	db, err := catalog.Open(catPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = encode.NoTimeout
+	}
+
+	var results []ladderJSON
+	failed := 0
+	for _, in := range opts.Inputs {
+		if st, err := os.Stat(in); err != nil || st.IsDir() {
+			msg := fmt.Sprintf("ladder %q: no such file", in)
+			if err == nil {
+				msg = fmt.Sprintf("ladder %q: is a directory", in)
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "veza: %s\n", msg)
+			results = append(results, ladderJSON{Input: in, Error: msg})
+			failed++
+			continue
+		}
+		bar := newLadderBar(opts.IO, in)
+		res, err := ladder.Run(ctx, ladder.Config{
+			Input: in, OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
+			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
+			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
+			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout,
+			OnEvent: func(ev ladder.Event) {
+				switch e := ev.Encode.(type) {
+				case nil:
+					opts.IO.Logf("%s", ev.Message)
+				case encode.Progress:
+					bar.progress(e)
+				case encode.SegmentCompleted:
+					opts.IO.Debugf("segment %s (%.3f s, %d bytes)", e.Path, e.Duration.Seconds(), e.Bytes)
+				}
+			},
+		})
+		bar.finish()
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", oneLine(err))
+			results = append(results, ladderJSON{Input: in, Result: res, Error: oneLine(err).Error()})
+			failed++
+			continue
+		}
+		results = append(results, ladderJSON{Input: in, Result: res})
+		if !opts.IO.JSON {
+			printLadderResult(opts.IO, res)
+		}
+	}
+	if opts.IO.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case failed == len(opts.Inputs):
+		return errSilent
+	default:
+		return &PartialError{Failed: failed, Total: len(opts.Inputs)}
+	}
+}
+
+// oneLine keeps the first line of an error: ffmpeg's stderr tail belongs in
+// --verbose output and the catalog, not in the one-line message.
+func oneLine(err error) error {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		return errors.New(msg[:i])
+	}
+	return err
+}
+
+func printLadderResult(io *IOStreams, r *ladder.Result) {
+	switch {
+	case r.UpToDate:
+		fmt.Fprintf(io.Out, "%s: up to date, nothing to do (%s)\n", r.TrackID, r.Master)
+		return
+	case len(r.Reused) > 0:
+		fmt.Fprintf(io.Out, "%s: encoded %s, reused %s in %.1fs\n", r.TrackID, strings.Join(r.Encoded, ", "), strings.Join(r.Reused, ", "), r.Elapsed)
+	default:
+		fmt.Fprintf(io.Out, "%s: encoded %s in %.1fs\n", r.TrackID, strings.Join(r.Encoded, ", "), r.Elapsed)
+	}
+	for _, v := range r.Variants {
+		size := ""
+		if v.Width > 0 {
+			size = fmt.Sprintf("%dx%d", v.Width, v.Height)
+		}
+		fmt.Fprintf(io.Out, "  %-8s %-10s %8.0f kbit/s peak %8.0f avg  %-24s %d segments\n",
+			v.Name, size, float64(v.Bandwidth)/1000, float64(v.AverageBandwidth)/1000, v.Codecs, v.Segments)
+	}
+	fmt.Fprintf(io.Out, "  master: %s\n", r.Master)
+}
+
+func listLadders(opts *LadderOptions) error {
+	ls := ladder.Builtins()
+	if opts.IO.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ls)
+	}
+	for _, l := range ls {
+		fmt.Fprintf(opts.IO.Out, "%s\n", l.Name)
+		for _, r := range l.Rungs {
+			if r.IsVideo() {
+				codec := r.Codec
+				if codec == "" {
+					codec = "h264"
+				}
+				audio := ""
+				if r.AudioBitrate > 0 {
+					audio = fmt.Sprintf(" + audio %dk", r.AudioBitrate)
+				}
+				fmt.Fprintf(opts.IO.Out, "  %-8s %s %dp %dk%s\n", r.Name, codec, r.Height, r.Bitrate, audio)
+			} else {
+				codec := r.AudioCodec
+				if codec == "" {
+					codec = "aac"
+				}
+				fmt.Fprintf(opts.IO.Out, "  %-8s %s %dk\n", r.Name, codec, r.AudioBitrate)
+			}
+		}
+	}
+	fmt.Fprintf(opts.IO.Out, "\nA custom ladder is a YAML file: name, segment_time and rungs with name, codec, height,\nbitrate, maxrate, bufsize, profile, audio_codec, audio_bitrate.\n")
+	return nil
+}
+
+// ladderBar draws one progress bar per input on a terminal.
+type ladderBar struct{ bar *progressbar.ProgressBar }
+
+func newLadderBar(io *IOStreams, input string) *ladderBar {
+	if !io.Bars() {
+		return &ladderBar{}
+	}
+	return &ladderBar{bar: progressbar.NewOptions(1000,
+		progressbar.OptionSetWriter(io.ErrOut),
+		progressbar.OptionSetDescription(filepath.Base(input)),
+		progressbar.OptionEnableColorCodes(io.ColorErr()),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)}
+}
+
+func (b *ladderBar) progress(p encode.Progress) {
+	if b.bar != nil {
+		_ = b.bar.Set(int(p.Percent * 10))
+	}
+}
+
+func (b *ladderBar) finish() {
+	if b.bar != nil {
+		_ = b.bar.Finish()
+	}
+}

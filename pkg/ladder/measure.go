@@ -1,0 +1,174 @@
+package ladder
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/veza-media/veza/pkg/hls"
+)
+
+// measureAll measures every planned rendition, in ladder order.
+func (run *runner) measureAll(ctx context.Context) ([]Variant, error) {
+	out := make([]Variant, 0, len(run.plan.Renditions))
+	for _, r := range run.plan.Renditions {
+		v, err := run.measure(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// measure describes a finished rendition from its files: bit rates from
+// segment sizes (HLS-RULES P1, the validator's own function), CODECS and
+// resolution from ffprobe of the produced media, and whether every segment
+// starts with a keyframe.
+func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
+	dir := filepath.Join(run.res.Dir, r.Name)
+	playlist := filepath.Join(dir, PlaylistName)
+	pl, err := hls.ReadMedia(playlist)
+	if err != nil {
+		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
+	}
+	if len(pl.Segments) == 0 {
+		return Variant{}, fmt.Errorf("rendition %s: %s has no segments", r.Name, playlist)
+	}
+	v := Variant{Name: r.Name, URI: r.Name + "/" + PlaylistName, Segments: len(pl.Segments), Duration: pl.Duration()}
+	if v.Bandwidth, v.AverageBandwidth, err = hls.MeasureBandwidth(pl, dir); err != nil {
+		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
+	}
+	// The codec configuration is in the init section for fMP4 and in every
+	// segment for MPEG-TS.
+	sample := filepath.Join(dir, pl.Segments[0].URI)
+	if m := pl.Segments[0].Map; m != nil {
+		sample = filepath.Join(dir, m.URI)
+	}
+	res, err := run.prober.Probe(ctx, sample)
+	if err != nil {
+		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
+	}
+	var codecs []string
+	for _, st := range []func() string{
+		func() string {
+			if s := res.Video(); s != nil {
+				v.Width, v.Height = s.Width, s.Height
+				v.FrameRate = run.plan.FPS.Float()
+				return s.CodecString
+			}
+			return "-"
+		},
+		func() string {
+			if s := res.Audio(); s != nil {
+				return s.CodecString
+			}
+			return "-"
+		},
+	} {
+		switch c := st(); c {
+		case "-":
+		case "":
+			return Variant{}, fmt.Errorf("rendition %s: cannot derive a CODECS string from %s", r.Name, sample)
+		default:
+			codecs = append(codecs, c)
+		}
+	}
+	v.Codecs = strings.Join(codecs, ",")
+	if v.Width > 0 {
+		v.Independent, err = run.startsWithKeyframes(ctx, dir, pl)
+		if err != nil {
+			return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
+		}
+	} else {
+		v.Independent = true // every audio frame is a sync sample
+	}
+	return v, nil
+}
+
+// startsWithKeyframes checks the first frame of every segment, a few
+// ffprobe processes at a time.
+func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.MediaPlaylist) (bool, error) {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		ok      = true
+		firstEr error
+	)
+	sem := make(chan struct{}, runtime.NumCPU())
+	for _, s := range pl.Segments {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			path := filepath.Join(dir, s.URI)
+			if s.Map != nil {
+				joined, err := joinInit(filepath.Join(dir, s.Map.URI), path)
+				if err != nil {
+					mu.Lock()
+					firstEr = err
+					mu.Unlock()
+					return
+				}
+				defer os.Remove(joined)
+				path = joined
+			}
+			f, err := run.prober.FirstFrame(ctx, path)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstEr == nil {
+					firstEr = err
+				}
+				return
+			}
+			if !f.KeyFrame {
+				ok = false
+			}
+		}()
+	}
+	wg.Wait()
+	return ok, firstEr
+}
+
+// joinInit writes init section + segment to a temporary file, the form in
+// which ffprobe can read an fMP4 segment.
+func joinInit(init, seg string) (string, error) {
+	a, err := os.ReadFile(init)
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "veza-seg-*.mp4")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.Write(append(a, b...)); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// writeMaster writes the master playlist atomically, variants in ladder
+// order (highest first).
+func writeMaster(path string, vs []Variant) error {
+	m := &hls.MasterPlaylist{IndependentSegments: true}
+	for _, v := range vs {
+		m.IndependentSegments = m.IndependentSegments && v.Independent
+		m.Variants = append(m.Variants, hls.Variant{
+			URI: v.URI, Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth, Codecs: v.Codecs,
+			Resolution: hls.Resolution{Width: v.Width, Height: v.Height}, FrameRate: v.FrameRate,
+		})
+	}
+	return hls.WriteMaster(path, m)
+}
