@@ -37,6 +37,8 @@ type LadderOptions struct {
 	Preset      string
 	Timeout     time.Duration
 	List        bool
+	// Segment is set by `veza segment`: auto, copy or encode.
+	Segment string
 }
 
 func init() { register(newCmdLadder) }
@@ -159,6 +161,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout,
+			Segment: ladder.SegmentMode(opts.Segment),
 			OnEvent: func(ev ladder.Event) {
 				switch e := ev.Encode.(type) {
 				case nil:

@@ -87,7 +87,7 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 	cmd := Command{SegmentTime: p.SegmentTime, Format: enc.Format}
 	var video []int
 	for i, r := range rs {
-		if r.Width > 0 {
+		if r.Width > 0 && !r.Copy {
 			video = append(video, i)
 		}
 	}
@@ -123,6 +123,15 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		o.SegmentPattern = filepath.Join(o.Dir, "seg_%05d.ts")
 		if enc.Format == FormatFMP4 {
 			o.SegmentPattern = filepath.Join(o.Dir, "seg_%05d.m4s")
+		}
+		if r.Copy {
+			o.Maps = []string{"0:v:0?", "0:a:0?"}
+			o.Args = []string{"-c", "copy"}
+			if enc.Format == FormatFMP4 && r.Codec == "hevc" {
+				o.Args = append(o.Args, "-tag:v", "hvc1")
+			}
+			cmd.Outputs = append(cmd.Outputs, o)
+			continue
 		}
 		if l, ok := labels[i]; ok {
 			o.Maps = append(o.Maps, "["+l+"]")

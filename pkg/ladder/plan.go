@@ -54,6 +54,8 @@ type Rendition struct {
 	// Width and Height are the output size (even, square pixels). Zero for
 	// audio renditions.
 	Width, Height int
+	// Copy passes the source's streams through without encoding.
+	Copy bool `json:"copy,omitempty"`
 }
 
 // Plan is everything needed to encode a ladder from one source.

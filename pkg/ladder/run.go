@@ -75,6 +75,10 @@ type Config struct {
 	Probe *ffprobe.Result
 	// OnEvent receives the run's events, one at a time.
 	OnEvent func(Event)
+	// Segment makes the run `veza segment`: one rendition, stream-copied
+	// when the source allows (SegmentAuto) or as asked. Empty builds the
+	// ladder.
+	Segment SegmentMode
 }
 
 // Event is something that happened during a ladder run: a note for people
@@ -129,6 +133,10 @@ type Variant struct {
 // the master playlist from measured segments.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := time.Now()
+	what := "ladder"
+	if cfg.Segment != "" {
+		what = "segment"
+	}
 	if cfg.Catalog == nil {
 		return nil, errors.New("ladder: no catalog")
 	}
@@ -141,23 +149,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	if !src.Summary.Usable {
-		return nil, fmt.Errorf("ladder %q: not usable as a source: %s", cfg.Input, strings.Join(src.Summary.Problems, "; "))
-	}
-	l := cfg.Ladder
-	if l.Name == "" {
-		name := "video"
-		if !src.Summary.HasVideo {
-			name = "audio"
-		}
-		l, _ = Builtin(name)
-	}
-	plan, err := NewPlan(SourceFromProbe(src), l, cfg.SegmentTime)
-	if err != nil {
-		return nil, fmt.Errorf("ladder %q: %w", cfg.Input, err)
+		return nil, fmt.Errorf("%s %q: not usable as a source: %s", what, cfg.Input, strings.Join(src.Summary.Problems, "; "))
 	}
 	enc := cfg.Encoding.withDefaults()
+	var plan *Plan
+	var planWhy string
+	var err error
+	if cfg.Segment != "" {
+		plan, planWhy, err = segmentPlan(ctx, prober, src, cfg.Segment, cfg.SegmentTime, enc.Format)
+	} else {
+		l := cfg.Ladder
+		if l.Name == "" {
+			name := "video"
+			if !src.Summary.HasVideo {
+				name = "audio"
+			}
+			l, _ = Builtin(name)
+		}
+		plan, err = NewPlan(SourceFromProbe(src), l, cfg.SegmentTime)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
+	}
 	if err := plan.CheckFormat(enc.Format); err != nil {
-		return nil, fmt.Errorf("ladder %q: %w", cfg.Input, err)
+		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	trackID := cfg.TrackID
 	if trackID == "" {
@@ -169,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	hash, err := HashFile(cfg.Input)
 	if err != nil {
-		return nil, fmt.Errorf("ladder %q: %w", cfg.Input, err)
+		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	version, err := FFmpegVersion(ctx, cfg.FFmpeg)
 	if err != nil {
@@ -220,7 +235,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	groups, strategy, why := run.groups(todo)
 	r.Strategy, r.Reason = strategy, why
-	if len(todo) > 0 {
+	if planWhy != "" {
+		r.Reason = planWhy
+		run.note(planWhy)
+	}
+	if len(todo) > 0 && planWhy == "" {
 		run.note(fmt.Sprintf("encoding %d rendition(s) of %s with the %s strategy: %s", len(todo), trackID, strategy, why))
 	}
 	if err := run.encodeGroups(ctx, groups, fps); err != nil {
@@ -272,7 +291,7 @@ func kindOf(r Rendition) catalog.Kind {
 
 // fingerprint identifies everything that decides a rendition's bytes.
 func (run *runner) fingerprint(contentHash string, r Rendition) string {
-	parts := []string{planVersion, contentHash, r.Rung.Fingerprint(), fmt.Sprint(r.Width, "x", r.Height),
+	parts := []string{planVersion, contentHash, r.Rung.Fingerprint(), fmt.Sprint(r.Copy), fmt.Sprint(r.Width, "x", r.Height),
 		run.plan.FPS.String(), fmt.Sprint(run.plan.GOP), fmt.Sprint(run.plan.SegmentTime),
 		fmt.Sprint(run.plan.Deinterlace, run.plan.Audio), string(run.enc.Format), run.enc.Preset, run.ffmpegVersion}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))

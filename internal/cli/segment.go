@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/ladder"
+)
+
+func init() { register(newCmdSegment) }
+
+func newCmdSegment(f *Factory) *cobra.Command { return NewCmdSegment(f, nil) }
+
+// NewCmdSegment builds `veza segment`: HLS from one input, one rendition,
+// stream-copied when the source allows. It shares `veza ladder`'s options
+// and run; runF replaces the run step in tests.
+func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
+	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, Strategy: "single"}
+	var copyOnly, encodeOnly bool
+	cmd := &cobra.Command{
+		Use:   "segment INPUT -o OUTDIR",
+		Short: "Cut one input into HLS, copying streams when its keyframes allow",
+		Long: "Write HLS for one input to <OUTDIR>/<track>/: stream copy when the source's keyframes\n" +
+			"give segments within the target + 0.5 s and its codecs fit the container, otherwise a\n" +
+			"re-encode with a fixed GOP. veza says which it chose and why. Every segment is recorded\n" +
+			"in the catalog (<OUTDIR>/veza.db) as it is written.",
+		Example: "  veza segment talk.mp4 -o out\n  veza segment --encode --segment-time 6 talk.mp4 -o out",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Inputs = args
+			opts.Segment = string(ladder.SegmentAuto)
+			switch {
+			case copyOnly && encodeOnly:
+				return usageErrorf("--copy and --encode cannot be used together")
+			case copyOnly:
+				opts.Segment = string(ladder.SegmentCopy)
+			case encodeOnly:
+				opts.Segment = string(ladder.SegmentEncode)
+			}
+			if opts.OutDir == "" {
+				return usageErrorf("segment: -o OUTDIR is required")
+			}
+			switch opts.Format {
+			case "ts", "fmp4":
+			default:
+				return usageErrorf("--format %q: use ts or fmp4", opts.Format)
+			}
+			if opts.SegmentTime <= 0 || opts.SegmentTime > 60 {
+				return usageErrorf("--segment-time must be between 0 and 60 seconds")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLadder(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.OutDir, "output", "o", "", "output root; the track goes to OUTDIR/<track>")
+	fl.Float64Var(&opts.SegmentTime, "segment-time", 4, "target segment duration in seconds")
+	fl.StringVar(&opts.Format, "format", "ts", "segment container: ts or fmp4")
+	fl.BoolVar(&copyOnly, "copy", false, "always stream-copy (fail if the keyframes do not allow it)")
+	fl.BoolVar(&encodeOnly, "encode", false, "always re-encode with a fixed GOP")
+	fl.StringVar(&opts.TrackID, "track", "", "track id (default: a slug of the file name)")
+	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file (default OUTDIR/veza.db)")
+	fl.BoolVar(&opts.Force, "force", false, "redo the output even when complete and current")
+	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset when encoding")
+	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never)")
+	return cmd
+}
