@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -351,15 +352,17 @@ func parseAV1Seq(p []byte) (av1Seq, error) {
 
 // vp9Levels is the VP9 level table (webmproject.org/vp9/levels): the
 // largest luma picture and luma sample rate each level allows.
-var vp9Levels = []struct {
-	level     int
-	rate, pic float64
-}{
+var vp9Levels = []vp9Level{
 	{10, 829440, 36864}, {11, 2764800, 73728}, {20, 4608000, 122880},
 	{21, 9216000, 245760}, {30, 20736000, 552960}, {31, 36864000, 983040},
 	{40, 83558400, 2228224}, {41, 160432128, 2228224}, {50, 311951360, 8912896},
 	{51, 588251136, 8912896}, {52, 1176502272, 8912896}, {60, 1176502272, 35651584},
 	{61, 2353004544, 35651584}, {62, 4706009088, 35651584},
+}
+
+type vp9Level struct {
+	level     int
+	rate, pic float64
 }
 
 // VP9CodecString builds "vp09.PP.LL.DD". WebM and MP4 as ffmpeg 5.1 reads
@@ -393,6 +396,12 @@ func VP9CodecString(extradata []byte, profile string, bitDepth, width, height in
 	}
 	if depth == 0 {
 		depth = 8
+	}
+	if prof > 3 || (depth != 8 && depth != 10 && depth != 12) {
+		return "", fmt.Errorf("vp9: profile %d bit depth %d out of range", prof, depth)
+	}
+	if level > 0 && !slices.ContainsFunc(vp9Levels, func(l vp9Level) bool { return l.level == level }) {
+		level = 0 // not a level VP9 defines: derive it instead
 	}
 	if level <= 0 {
 		pic := float64(width) * float64(height)

@@ -221,6 +221,9 @@ func decodeStream(rs *rawStream) Stream {
 	if s.FrameRate == 0 {
 		s.FrameRate = rationalFloat(s.RFrameRate)
 	}
+	if s.FrameRate > 1e6 { // nonsense rates would round to +Inf
+		s.FrameRate = 0
+	}
 	s.FrameRate = math.Round(s.FrameRate*1000) / 1000
 	switch fo := rs.FieldOrder.str(); fo {
 	case "progressive":

@@ -117,11 +117,7 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, stderr, err := p.run(ctx, input, "-v", "error", "-hide_banner",
-		"-show_format", "-show_streams", "-show_data",
-		"-show_entries", "packet=stream_index,pts,flags",
-		"-read_intervals", "%+#"+strconv.Itoa(vfrPackets),
-		"-of", "json", "-i", arg)
+	out, stderr, err := p.run(ctx, input, probeArgs(arg)...)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +139,15 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 		r.Summary.Warnings = append(r.Summary.Warnings, "ffprobe: "+l)
 	}
 	return r, nil
+}
+
+// probeArgs is the ffprobe command line whose output Decode reads.
+func probeArgs(arg string) []string {
+	return []string{"-v", "error", "-hide_banner",
+		"-show_format", "-show_streams", "-show_data",
+		"-show_entries", "packet=stream_index,pts,flags",
+		"-read_intervals", "%+#" + strconv.Itoa(vfrPackets),
+		"-of", "json", "-i", arg}
 }
 
 // FrameInfo describes one decoded video frame.
