@@ -197,7 +197,7 @@ func checkProbed(mc *mediaCheck) {
 	pl, r := mc.pl, mc.r
 	target := float64(pl.TargetDuration)
 	var sumExtinf, realStart, realEnd float64
-	haveStart := false
+	haveStart, complete := false, true
 	var prev *segProbe
 	frame := 0.0
 	// lastKey is the last keyframe seen, carried across segments for S2.
@@ -206,6 +206,9 @@ func checkProbed(mc *mediaCheck) {
 	for i, s := range pl.Segments {
 		sumExtinf += s.Duration
 		p := mc.segs[i].probe
+		if p == nil || p.err != nil {
+			complete = false
+		}
 		if p == nil {
 			prev = nil
 			continue
@@ -255,7 +258,9 @@ func checkProbed(mc *mediaCheck) {
 			checkVideoCodec(v, mc.segs[i].kind, s.URI, r)
 		}
 	}
-	if haveStart && frame > 0 {
+	// M4 compares the whole playlist with the whole media: only meaningful
+	// when every segment could be measured.
+	if complete && haveStart && frame > 0 {
 		real := realEnd - realStart
 		if math.Abs(sumExtinf-real) > frame+0.001 {
 			r.add("M4", Must, "", fmt.Sprintf("%.3f s", sumExtinf), fmt.Sprintf("%.3f s ± %.3f", real, frame),

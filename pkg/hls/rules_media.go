@@ -136,6 +136,11 @@ func checkFiles(pl *MediaPlaylist, dir string, r *PlaylistReport, inits map[stri
 			continue
 		}
 		st.kind = sniff(head)
+		if st.kind == containerUnknown {
+			// Not recognisable: judge it as what its name promises, so a
+			// damaged .ts fails M9 rather than passing unchecked.
+			st.kind = containerByName(s.URI)
+		}
 		if s.Map != nil {
 			key := s.Map.URI
 			if s.Map.ByteRange != nil {
@@ -241,6 +246,18 @@ func checkTSFile(sec section, uri string, r *PlaylistReport) {
 	case !info.HasPMT:
 		r.add("M9", Must, uri, "no PMT", "PMT", "the segment has no PMT for its program")
 	}
+}
+
+// containerByName guesses a segment's container from its extension.
+func containerByName(uri string) container {
+	path, _, _ := strings.Cut(uri, "?")
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".ts":
+		return containerTS
+	case ".m4s", ".mp4", ".cmfv", ".cmfa", ".m4v", ".m4a":
+		return containerFMP4
+	}
+	return containerUnknown
 }
 
 // looksVideo says whether a CODECS entry is a video codec.

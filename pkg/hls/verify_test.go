@@ -2,6 +2,7 @@ package hls
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -193,5 +194,116 @@ func scaleBandwidth(t *testing.T, dir string, f float64) {
 	}
 	if err := WriteMaster(path, m); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// writeFiles creates files under dir from a name -> content map.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fakeTS is a segment of n packets holding a PAT and a PMT: enough for the
+// file rules, with a size that does not depend on an encoder.
+func fakeTS(n int) string {
+	b := append(tsPacket(0, pat([2]uint16{1, 0x1000})), tsPacket(0x1000, []byte{0x02, 0xb0, 0x0d})...)
+	for len(b) < n*188 {
+		b = append(b, tsPacket(0x100, nil)...)
+	}
+	return string(b)
+}
+
+// TestVerifyReportGolden pins the JSON report of a hand-made broken ladder
+// whose every number is fixed (no encoder involved).
+func TestVerifyReportGolden(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"master.m3u8": "#EXTM3U\n#EXT-X-VERSION:3\n" +
+			"#EXT-X-STREAM-INF:BANDWIDTH=80000,AVERAGE-BANDWIDTH=90000,CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=640x360,FRAME-RATE=25.000\nhi/index.m3u8\n" +
+			"#EXT-X-STREAM-INF:BANDWIDTH=50000\nlo/index.m3u8\n",
+		"hi/index.m3u8": "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n" +
+			"#EXTINF:4.000,\n0.ts\n#EXTINF:4.500,\n1.ts\n#EXTINF:2.000,\n2.ts\n#EXT-X-ENDLIST\n",
+		"hi/0.ts": fakeTS(250), "hi/1.ts": fakeTS(300), "hi/2.ts": fakeTS(100)[:188*100-10],
+		"lo/index.m3u8": "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n" +
+			"#EXTINF:4.000,\n0.ts\n#EXTINF:4.000,\n1.ts\n#EXT-X-ENDLIST\n",
+		"lo/0.ts": fakeTS(100),
+	})
+	rep := mustVerify(t, dir, Options{NoProbe: true})
+	out, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = []byte(strings.ReplaceAll(string(out), filepath.ToSlash(dir), "$DIR"))
+	golden(t, "report-broken.json", append(out, '\n'))
+	if !rep.Failed() {
+		t.Error("broken ladder passes")
+	}
+}
+
+func TestVerifyDamagedFiles(t *testing.T) {
+	t.Run("fmp4 without map", func(t *testing.T) {
+		dir := copyFixture(t, "fmp4")
+		edit(t, filepath.Join(dir, "index.m3u8"), func(s string) string {
+			return strings.Replace(s, "#EXT-X-MAP:URI=\"init.mp4\"\n", "", 1)
+		})
+		wantRules(t, mustVerify(t, dir, Options{NoProbe: true}), "M8/MUST")
+	})
+	t.Run("fmp4 init broken", func(t *testing.T) {
+		dir := copyFixture(t, "fmp4")
+		os.WriteFile(filepath.Join(dir, "init.mp4"), []byte("\x00\x00\x00\x10ftypiso5\x00\x00\x00\x00"), 0o644)
+		wantRules(t, mustVerify(t, dir, Options{NoProbe: true}), "M8/MUST")
+	})
+	t.Run("ts truncated and garbage", func(t *testing.T) {
+		dir := copyFixture(t, "ladder")
+		seg := filepath.Join(dir, "v0", "seg2.ts")
+		data, _ := os.ReadFile(seg)
+		os.WriteFile(seg, data[:len(data)-100], 0o644)
+		os.WriteFile(filepath.Join(dir, "v1", "seg0.ts"), []byte(strings.Repeat("not a transport stream ", 20)), 0o644)
+		rep := mustVerify(t, dir, Options{})
+		wantRules(t, rep, "M9/MUST")
+		n := 0
+		for _, r := range rules(rep) {
+			if r == "M9/MUST" {
+				n++
+			}
+		}
+		if n < 2 {
+			t.Errorf("want M9 for both segments:\n%s", dump(rep))
+		}
+	})
+	t.Run("media playlist missing from master", func(t *testing.T) {
+		dir := copyFixture(t, "ladder")
+		os.Remove(filepath.Join(dir, "v1", "index.m3u8"))
+		rep := mustVerify(t, filepath.Join(dir, "master.m3u8"), Options{NoProbe: true})
+		wantRules(t, rep, "M10/MUST")
+	})
+}
+
+func TestVerifyErrors(t *testing.T) {
+	if _, err := Verify(context.Background(), filepath.Join(t.TempDir(), "nope.m3u8"), Options{NoProbe: true}); err == nil {
+		t.Error("missing path verified")
+	}
+	if _, err := Verify(context.Background(), t.TempDir(), Options{NoProbe: true}); err == nil || !strings.Contains(err.Error(), "no .m3u8") {
+		t.Errorf("empty folder: %v", err)
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.m3u8": "#EXTM3U\n#EXTINF:x,\na.ts\n", ".tmp.m3u8": "junk"})
+	rep := mustVerify(t, dir, Options{NoProbe: true})
+	if got := rules(rep); len(got) != 1 || got[0] != "M2/MUST" || len(rep.Playlists) != 1 {
+		t.Errorf("unreadable playlist: %v\n%s", got, dump(rep))
+	}
+	if _, err := Verify(context.Background(), dir, Options{FFprobe: "/nonexistent/ffprobe"}); err == nil {
+		t.Error("a missing ffprobe is not an error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Verify(ctx, fixtures(t)["ladder"], Options{}); err == nil {
+		t.Error("cancelled verify succeeded")
 	}
 }
