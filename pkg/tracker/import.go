@@ -1,0 +1,224 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/hls"
+)
+
+// ImportResult says what Import found.
+type ImportResult struct {
+	Tracks     int `json:"tracks"`
+	Renditions int `json:"renditions"`
+	Segments   int `json:"segments"`
+	// Problems lists playlists that could not be imported, one line each.
+	Problems []string `json:"problems"`
+}
+
+// Import rebuilds catalog rows from HLS output already on disk under dir,
+// whoever wrote it: every master playlist becomes a track (its folder's
+// name) with one rendition per variant; a media playlist no master names
+// becomes a track of its own. Segment rows are made from the playlists'
+// EXTINF values and the files' sizes; a playlist naming a missing segment
+// is reported and its rendition marked error.
+func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, error) {
+	root := filepath.Dir(db.Path())
+	var masters, medias []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".m3u8") || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		m, _, err := hls.ReadFile(p)
+		switch {
+		case err != nil:
+			medias = append(medias, p) // reported when imported
+		case m != nil:
+			masters = append(masters, p)
+		default:
+			medias = append(medias, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import %q: %w", dir, err)
+	}
+	res := &ImportResult{}
+	claimed := map[string]bool{}
+	job := func(track string) (string, error) {
+		j, err := db.CreateJob(ctx, catalog.Job{TrackID: track, Kind: "import", Args: []string{"catalog", "import", dir}})
+		if err != nil {
+			return "", err
+		}
+		return j.ID, db.StartJob(ctx, j.ID)
+	}
+	addTrack := func(id, source string) error {
+		res.Tracks++
+		return db.UpsertTrack(ctx, catalog.Track{ID: id, SourcePath: source})
+	}
+	for _, mp := range masters {
+		m, err := hls.ReadMaster(mp)
+		if err != nil {
+			res.Problems = append(res.Problems, err.Error())
+			continue
+		}
+		track := trackID(dir, filepath.Dir(mp), mp)
+		if err := addTrack(track, mp); err != nil {
+			return res, err
+		}
+		jobID, err := job(track)
+		if err != nil {
+			return res, err
+		}
+		failed := false
+		for _, v := range m.Variants {
+			p, err := hls.ResolveURI(filepath.Dir(mp), v.URI)
+			if err != nil {
+				res.Problems = append(res.Problems, fmt.Sprintf("%s: variant %q: %v", mp, v.URI, err))
+				failed = true
+				continue
+			}
+			claimed[p] = true
+			r := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(mp), p), Codecs: v.Codecs,
+				Bandwidth: v.Bandwidth, Width: v.Resolution.Width, Height: v.Resolution.Height, Kind: catalog.KindAudio}
+			if !v.Resolution.IsZero() || hasVideoCodec(v.Codecs) {
+				r.Kind = catalog.KindVideo
+			}
+			if !importRendition(ctx, db, res, r, p, root, jobID) {
+				failed = true
+			}
+		}
+		if err := finish(ctx, db, jobID, failed); err != nil {
+			return res, err
+		}
+	}
+	sort.Strings(medias)
+	for _, p := range medias {
+		if claimed[p] {
+			continue
+		}
+		track := trackID(dir, filepath.Dir(p), p)
+		if err := addTrack(track, p); err != nil {
+			return res, err
+		}
+		jobID, err := job(track)
+		if err != nil {
+			return res, err
+		}
+		r := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(p), p), Kind: catalog.KindVideo}
+		ok := importRendition(ctx, db, res, r, p, root, jobID)
+		if err := finish(ctx, db, jobID, !ok); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func finish(ctx context.Context, db *catalog.DB, jobID string, failed bool) error {
+	if failed {
+		return db.FinishJob(ctx, jobID, catalog.StatusError, "some playlists could not be imported")
+	}
+	return db.FinishJob(ctx, jobID, catalog.StatusDone, "")
+}
+
+func importRendition(ctx context.Context, db *catalog.DB, res *ImportResult, r catalog.Rendition, playlist, root, jobID string) bool {
+	rel, err := filepath.Rel(root, playlist)
+	if err != nil {
+		rel = playlist
+	}
+	r.PlaylistPath = filepath.ToSlash(rel)
+	r.Status = catalog.StatusDone
+	pl, err := hls.ReadMedia(playlist)
+	var segs []catalog.Segment
+	if err == nil {
+		segs, err = SegmentsOnDisk(pl, playlist, root)
+		if err == nil && !pl.EndList {
+			r.Status = catalog.StatusEncoding
+		}
+	}
+	if err != nil {
+		r.Status = catalog.StatusError
+		res.Problems = append(res.Problems, err.Error())
+	}
+	if uerr := db.UpsertRendition(ctx, r); uerr != nil {
+		res.Problems = append(res.Problems, uerr.Error())
+		return false
+	}
+	res.Renditions++
+	if err != nil {
+		return false
+	}
+	for i := range segs {
+		segs[i].JobID = jobID
+	}
+	if _, err := db.ReplaceSegments(ctx, r.TrackID, r.Name, segs); err != nil {
+		res.Problems = append(res.Problems, err.Error())
+		return false
+	}
+	res.Segments += len(segs)
+	return true
+}
+
+func hasVideoCodec(codecs string) bool {
+	for _, c := range hls.SplitCodecs(codecs) {
+		for _, p := range []string{"avc", "hvc", "hev", "av01", "vp09", "mp4v"} {
+			if strings.HasPrefix(strings.ToLower(c), p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// trackID names a track after its folder below the import root, or after
+// the playlist file when it sits in the root itself.
+func trackID(root, dir, playlist string) string {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == "." {
+		base := filepath.Base(playlist)
+		if abs, err := filepath.Abs(root); err == nil && (base == "master.m3u8" || base == "index.m3u8") {
+			return slug(filepath.Base(abs))
+		}
+		return slug(strings.TrimSuffix(base, filepath.Ext(base)))
+	}
+	return slug(filepath.ToSlash(rel))
+}
+
+// renditionName names a rendition after its folder below the master's, or
+// after the playlist file when it sits beside the master.
+func renditionName(masterDir, playlist string) string {
+	rel, err := filepath.Rel(masterDir, filepath.Dir(playlist))
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		base := filepath.Base(playlist)
+		return slug(strings.TrimSuffix(base, filepath.Ext(base)))
+	}
+	return slug(filepath.ToSlash(rel))
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), "-")
+	if out == "" {
+		return "track"
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package tracker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/veza-media/veza/pkg/catalog"
+)
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func media(segs ...string) string {
+	var b strings.Builder
+	b.WriteString("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n")
+	for _, s := range segs {
+		b.WriteString("#EXTINF:3.960,\n" + s + "\n")
+	}
+	b.WriteString("#EXT-X-ENDLIST\n")
+	return b.String()
+}
+
+func TestImport(t *testing.T) {
+	out := t.TempDir()
+	// A ladder written by some other packager.
+	write(t, filepath.Join(out, "Show A", "master.m3u8"), "#EXTM3U\n"+
+		"#EXT-X-STREAM-INF:BANDWIDTH=900000,CODECS=\"avc1.4d401e,mp4a.40.2\",RESOLUTION=640x360\nhi/index.m3u8\n"+
+		"#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"\naudio/index.m3u8\n")
+	for _, r := range []string{"hi", "audio"} {
+		write(t, filepath.Join(out, "Show A", r, "index.m3u8"), media("a.ts", "b.ts"))
+		write(t, filepath.Join(out, "Show A", r, "a.ts"), strings.Repeat("x", 1000))
+		write(t, filepath.Join(out, "Show A", r, "b.ts"), strings.Repeat("y", 500))
+	}
+	// A lone media playlist, and one naming a segment that is not there.
+	write(t, filepath.Join(out, "loose", "clip.m3u8"), media("c0.ts"))
+	write(t, filepath.Join(out, "loose", "c0.ts"), "zz")
+	write(t, filepath.Join(out, "broken", "index.m3u8"), media("gone.ts"))
+
+	db, err := catalog.Open(catalog.DefaultPath(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	res, err := Import(ctx, db, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tracks != 3 || res.Renditions != 4 || res.Segments != 5 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "gone.ts") {
+		t.Fatalf("%+v", res)
+	}
+	d, err := db.Track(ctx, "show-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Renditions) != 2 {
+		t.Fatalf("%+v", d.Renditions)
+	}
+	segs, err := db.Segments(ctx, "show-a", "hi")
+	if err != nil || len(segs) != 2 || segs[0].Path != "Show A/hi/a.ts" || segs[0].Bytes != 1000 || segs[1].Duration != 3.96 {
+		t.Fatalf("%+v %v", segs, err)
+	}
+	r, err := db.Rendition(ctx, "broken", "index")
+	if err != nil || r.Status != catalog.StatusError {
+		t.Fatalf("broken rendition: %+v %v", r, err)
+	}
+	// Importing again changes nothing.
+	if _, err := Import(ctx, db, out); err != nil {
+		t.Fatal(err)
+	}
+	segs2, _ := db.Segments(ctx, "show-a", "hi")
+	if len(segs2) != 2 {
+		t.Fatalf("reimport: %d rows", len(segs2))
+	}
+}
