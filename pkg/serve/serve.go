@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/veza-media/veza/pkg/catalog"
 )
 
 // Config configures a Handler. Only Dir is required.
@@ -37,6 +40,26 @@ type Config struct {
 	// busy playlist costs one stat per interval instead of per request.
 	StatTTL time.Duration
 
+	// Catalog is the catalog the pages, the API and the catalog metrics
+	// read, fresh on every request (another veza process may be writing
+	// it). nil: the index lists the folders holding a playlist and the
+	// API answers 503.
+	Catalog *catalog.DB
+
+	// FFmpeg is the ffmpeg /readyz looks for. It defaults to ffmpeg on
+	// PATH.
+	FFmpeg string
+
+	// PlayerJS is the hls.js script the watch pages load (see LoadPlayer).
+	// nil: the pages say PlayerHelp instead of playing with hls.js.
+	PlayerJS []byte
+	// PlayerVersion is shown under the player. It defaults to
+	// HLSJSVersion when PlayerJS is set.
+	PlayerVersion string
+	// PlayerHelp tells a user how to get hls.js when PlayerJS is nil. It
+	// defaults to a sentence naming the pinned release and its hash.
+	PlayerHelp string
+
 	// Registry receives the handler's metrics and is what /metrics shows.
 	// It defaults to a new registry holding the handler's metrics and the
 	// Go runtime and process collectors.
@@ -56,6 +79,9 @@ type Handler struct {
 	signer  *Signer
 	metrics *metrics
 	reg     *prometheus.Registry
+	assets  map[string]*asset
+
+	metricsHandler http.Handler
 }
 
 // New opens cfg.Dir and returns the handler serving it.
@@ -71,6 +97,13 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PlayerVersion == "" && len(cfg.PlayerJS) > 0 {
+		cfg.PlayerVersion = HLSJSVersion
+	}
+	if cfg.PlayerHelp == "" {
+		cfg.PlayerHelp = "veza fetches hls.js " + HLSJSVersion + " with npm pack into your cache folder on first use and checks its hash " +
+			"(dist/hls.min.js sha256 " + HLSJSSHA256 + "); install npm and start again with network access, or give a copy of hls.min.js."
 	}
 	root, err := os.OpenRoot(cfg.Dir)
 	if err != nil {
@@ -90,6 +123,11 @@ func New(cfg Config) (*Handler, error) {
 		registerRuntime(h.reg)
 	}
 	h.metrics = newMetrics(h.reg)
+	if cfg.Catalog != nil {
+		h.reg.MustRegister(newCatalogCollector(cfg.Catalog))
+	}
+	h.metricsHandler = promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{})
+	h.loadAssets()
 	return h, nil
 }
 
@@ -99,10 +137,63 @@ func (h *Handler) Close() error { return h.root.Close() }
 // Signer returns the signer of links, or nil when links are not signed.
 func (h *Handler) Signer() *Signer { return h.signer }
 
-// ServeHTTP answers one request.
+// ServeHTTP answers one request. Paths under DIR are files; a few names
+// are the server's own: "/", /watch/, /api/, /_veza/, /healthz, /readyz
+// and /metrics (a top-level folder with one of those names is hidden).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	h.serveFile(w, r, start)
+	p := r.URL.Path
+	var rt route
+	switch {
+	case p == "/":
+		rt = routeIndex
+	case strings.HasPrefix(p, "/watch/") && len(p) > len("/watch/"):
+		rt = routeWatch
+	case strings.HasPrefix(p, "/api/"):
+		rt = routeAPITracks // refined by serveAPI
+	case strings.HasPrefix(p, assetPrefix):
+		rt = routeAsset
+	case p == "/healthz":
+		rt = routeHealthz
+	case p == "/readyz":
+		rt = routeReadyz
+	case p == "/metrics":
+		rt = routeMetrics
+	default:
+		h.serveFile(w, r, start)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header()["Allow"] = []string{"GET, HEAD"}
+		h.fail(w, rt, http.StatusMethodNotAllowed, "method not allowed", start)
+		return
+	}
+	var exp string
+	if h.signer != nil && (rt == routeIndex || rt == routeWatch || rt == routeAPITracks) {
+		var err error
+		if exp, err = h.signer.Verify(p, r.URL.RawQuery, h.cfg.Now()); err != nil {
+			h.fail(w, rt, http.StatusForbidden, err.Error(), start)
+			return
+		}
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	switch rt {
+	case routeIndex:
+		h.serveIndex(sw, r, exp)
+	case routeWatch:
+		h.serveWatch(sw, r, exp)
+	case routeAPITracks:
+		rt = h.serveAPI(sw, r, exp)
+	case routeAsset:
+		h.serveAsset(sw, r)
+	case routeHealthz:
+		h.serveHealth(sw)
+	case routeReadyz:
+		h.serveReady(sw, r)
+	case routeMetrics:
+		h.metricsHandler.ServeHTTP(sw, r)
+	}
+	h.metrics.observe(rt, sw.status(), sw.n, start)
 }
 
 // Header values assigned as shared slices: the hot path sets map entries
