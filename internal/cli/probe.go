@@ -147,9 +147,12 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 // writeProbeTable prints one result for people: a title line, a table of
 // streams and the summary.
 func writeProbeTable(w io.Writer, r *ffprobe.Result, color bool) {
+	// IOStreams has already decided about colour (terminal, NO_COLOR,
+	// --no-color, --json); the renderer must not guess again from w.
 	re := lipgloss.NewRenderer(w)
-	if !color {
-		re.SetColorProfile(termenv.Ascii)
+	re.SetColorProfile(termenv.Ascii)
+	if color {
+		re.SetColorProfile(termenv.ANSI)
 	}
 	bold := re.NewStyle().Bold(true)
 	dim := re.NewStyle().Faint(true)

@@ -156,6 +156,16 @@ func clipRecipes() map[string]func(t testing.TB, out string) error {
 			n := len(b) / 188
 			return os.WriteFile(out, b[188*(n/3):], 0o644)
 		},
+		"fmp4": func(t testing.TB, out string) error {
+			// A directory with an fMP4 HLS rendition: init.mp4 and 0.4 s
+			// segments, each starting on one of the clip's IDRs.
+			if err := os.Mkdir(out, 0o755); err != nil {
+				return err
+			}
+			return ffmpeg("-i", media(t, "h264_aac.mp4"), "-c", "copy", "-f", "hls", "-hls_time", "0.4",
+				"-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+				"-hls_segment_filename", filepath.Join(out, "seg%d.m4s"), filepath.Join(out, "index.m3u8"))
+		},
 		"trunc_moov.mp4": func(t testing.TB, out string) error {
 			// ffmpeg writes moov last without +faststart: cutting the file loses it.
 			b, err := os.ReadFile(media(t, "h264_aac.mp4"))

@@ -167,7 +167,35 @@ func (p *Prober) FirstFrame(ctx context.Context, input string) (FrameInfo, error
 	if err != nil {
 		return FrameInfo{}, err
 	}
-	out, _, err := p.run(ctx, input, "-v", "error", "-hide_banner",
+	return p.firstFrame(ctx, input, nil, arg)
+}
+
+// FirstFrameParts is FirstFrame for a segment that cannot be read alone: the
+// files are concatenated into ffprobe's standard input, e.g. an fMP4 init
+// section followed by one media segment (HLS-RULES S1 for fMP4). Errors
+// name the last part, the segment being checked.
+func (p *Prober) FirstFrameParts(ctx context.Context, parts ...string) (FrameInfo, error) {
+	if len(parts) == 0 {
+		return FrameInfo{}, errors.New("ffprobe: FirstFrameParts needs at least one file")
+	}
+	name := parts[len(parts)-1]
+	var readers []io.Reader
+	for _, part := range parts {
+		if _, err := inputArg(part); err != nil {
+			return FrameInfo{}, err
+		}
+		f, err := os.Open(part)
+		if err != nil {
+			return FrameInfo{}, &Error{Input: part, Reason: ReasonCannotOpen, Err: errors.Unwrap(err)}
+		}
+		defer f.Close()
+		readers = append(readers, f)
+	}
+	return p.firstFrame(ctx, name, io.MultiReader(readers...), "pipe:0")
+}
+
+func (p *Prober) firstFrame(ctx context.Context, input string, stdin io.Reader, arg string) (FrameInfo, error) {
+	out, _, err := p.runStdin(ctx, input, stdin, "-v", "error", "-hide_banner",
 		"-select_streams", "V:0", "-read_intervals", "%+#1",
 		"-show_entries", "packet=pts_time,flags:frame=key_frame,pict_type,pts_time,best_effort_timestamp_time",
 		"-of", "json", "-i", arg)
@@ -321,6 +349,11 @@ func inputArg(input string) (string, error) {
 // run executes ffprobe with args and returns stdout and stderr. Failures of
 // the process become *Error values for input.
 func (p *Prober) run(ctx context.Context, input string, args ...string) ([]byte, string, error) {
+	return p.runStdin(ctx, input, nil, args...)
+}
+
+// runStdin is run with ffprobe's standard input fed from stdin.
+func (p *Prober) runStdin(ctx context.Context, input string, stdin io.Reader, args ...string) ([]byte, string, error) {
 	bin, err := p.binary()
 	if err != nil {
 		return nil, "", err
@@ -332,7 +365,7 @@ func (p *Prober) run(ctx context.Context, input string, args ...string) ([]byte,
 	cmd.WaitDelay = 2 * time.Second
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 16 << 10}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &stdout, stderr
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		return nil, "", &Error{Input: input, Reason: ReasonCancelled, Err: ctx.Err()}

@@ -346,6 +346,29 @@ func TestFirstFrame(t *testing.T) {
 	}
 }
 
+func TestFirstFrameParts(t *testing.T) {
+	dir := media(t, "fmp4")
+	var p Prober
+	f, err := p.FirstFrameParts(context.Background(), filepath.Join(dir, "init.mp4"), filepath.Join(dir, "seg1.m4s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f0, err := p.FirstFrameParts(context.Background(), filepath.Join(dir, "init.mp4"), filepath.Join(dir, "seg0.m4s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Segments are 0.4 s apart (the clip's IDR interval); both timelines
+	// carry the same B-frame offset, so compare differences.
+	if d := f.PTS - f0.PTS; !f.KeyFrame || f.PictType != "I" || !f0.KeyFrame || d < 0.39 || d > 0.41 {
+		t.Errorf("first frames %+v then %+v, want IDRs 0.4 s apart", f0, f)
+	}
+	missing := filepath.Join(dir, "seg99.m4s")
+	_, err = p.FirstFrameParts(context.Background(), filepath.Join(dir, "init.mp4"), missing)
+	if err == nil || err.Error() != `probe "`+missing+`": no such file` {
+		t.Errorf("missing segment: %v", err)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	media(t, "empty.mp4")
 	var p Prober
