@@ -79,6 +79,17 @@ func CodecString(ci CodecInfo) string {
 	return s
 }
 
+// hasCodecString says whether CodecString knows the codec at all; for those
+// it does, an empty string means the stream's configuration was unreadable.
+func hasCodecString(codec string) bool {
+	switch codec {
+	case "h264", "hevc", "av1", "vp9", "vp8", "mpeg2video", "mpeg1video", "mpeg4", "aac",
+		"mp3", "mp2", "opus", "flac", "vorbis", "ac3", "eac3", "alac":
+		return true
+	}
+	return false
+}
+
 // AVCCodecString builds "avc1.PPCCLL" from an avcC record or, in MPEG-TS
 // where ffprobe hands over Annex-B parameter sets, from the SPS: profile_idc,
 // the constraint flags byte and level_idc in hex. tag "avc3" keeps that

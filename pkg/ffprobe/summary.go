@@ -44,7 +44,11 @@ func summarize(r *Result) Summary {
 			s.Problems = append(s.Problems, fmt.Sprintf("stream %d: audio has no sample rate or channel count", st.Index))
 		}
 		if st.CodecString == "" && !st.AttachedPic {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("stream %d: no HLS codec string for %s (must be re-encoded)", st.Index, st.Codec))
+			why := "no RFC 6381 form: re-encode for HLS"
+			if hasCodecString(st.Codec) {
+				why = "its configuration could not be read"
+			}
+			s.Warnings = append(s.Warnings, fmt.Sprintf("stream %d: no codec string for %s (%s)", st.Index, st.Codec, why))
 		}
 	}
 	if v != nil {
