@@ -102,7 +102,7 @@ func (p *Prober) binary() (string, error) {
 	}
 	path, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("%w: %q: install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg)", ErrNotFound, name)
+		return "", fmt.Errorf("%w (looked for %q): install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg)", ErrNotFound, name)
 	}
 	return path, nil
 }
