@@ -1,6 +1,7 @@
 package encode
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -273,7 +274,8 @@ func parseBitrate(v string) float64 {
 		v = strings.TrimSuffix(v, "bits/s")
 	}
 	f, _ := parseFloat(v)
-	return f * mult
+	// Whole bits: 32.7kbits/s is 32700, not 32700.000000000004.
+	return math.Round(f * mult)
 }
 
 // parseSpeed reads "52.2x", "   0x" or "N/A".
