@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/veza-media/veza/pkg/check"
+	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/serve"
+)
+
+// CheckOptions is what `veza check` was asked to do.
+type CheckOptions struct {
+	IO *IOStreams
+
+	// Target is a playlist or a folder of output.
+	Target string
+	// JUnit is a file to write JUnit XML to; empty for none.
+	JUnit string
+	// Seconds of media each variant must play.
+	Seconds float64
+	// Chromium is the browser binary; empty finds Debian's chromium.
+	Chromium string
+	// PlayerJS is a hls.min.js to use instead of the pinned release.
+	PlayerJS string
+	// FetchPlayer allows `npm pack` of the pinned hls.js when not cached.
+	FetchPlayer bool
+	// Timeout bounds each variant's playback; 0 lets the library decide.
+	Timeout time.Duration
+}
+
+func init() { register(newCmdCheck) }
+
+func newCmdCheck(f *Factory) *cobra.Command { return NewCmdCheck(f, nil) }
+
+// NewCmdCheck builds `veza check`; runF replaces the run step in tests.
+func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "check PLAYLIST|DIR",
+		Short: "Play HLS output in headless Chromium with hls.js: the CI playback smoke test",
+		Long: "Serve the output on a loopback port, open Debian's headless Chromium and, for every\n" +
+			"master playlist (every media playlist when a folder has no master): ask Media Source\n" +
+			"Extensions whether each variant's CODECS string plays, then play each variant in turn\n" +
+			"with hls.js locked to it and require --seconds of media without a fatal error.\n" +
+			"Prints a table (--json: the report), writes JUnit XML with --junit, exits 1 if any\n" +
+			"check fails.",
+		Example: "  veza check out/\n  veza check out/song/master.m3u8 --seconds 4 --junit check.xml",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Target = args[0]
+			if opts.Seconds <= 0 {
+				return usageErrorf("--seconds must be positive")
+			}
+			if opts.Timeout < 0 {
+				return usageErrorf("--timeout must not be negative")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runCheck(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.JUnit, "junit", "", "write the results as JUnit XML to this file")
+	cmd.Flags().Float64Var(&opts.Seconds, "seconds", 2, "seconds of media each variant must play")
+	cmd.Flags().StringVar(&opts.Chromium, "chromium", "", "Chromium binary (default: chromium on PATH, then /usr/bin/chromium)")
+	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+serve.HLSJSVersion)
+	cmd.Flags().BoolVar(&opts.FetchPlayer, "fetch-player", true, "fetch the pinned hls.js with npm on first use")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up on one variant after this long (default 30s + 4×--seconds)")
+	return cmd
+}
+
+func runCheck(ctx context.Context, opts *CheckOptions) error {
+	js, _, err := serve.LoadPlayer(ctx, serve.PlayerOptions{Path: opts.PlayerJS, Fetch: opts.FetchPlayer})
+	if err != nil {
+		if errors.Is(err, serve.ErrPlayerMissing) {
+			return fmt.Errorf("check: %w; pass --player-js PATH to a copy of hls.js's dist/hls.min.js", err)
+		}
+		return fmt.Errorf("check: %w", err)
+	}
+	rep, err := check.Run(ctx, check.Config{
+		Target:   opts.Target,
+		Seconds:  opts.Seconds,
+		PlayerJS: js,
+		Chromium: opts.Chromium,
+		Timeout:  opts.Timeout,
+		OnResult: func(r check.Result) {
+			mark := "ok  "
+			if !r.Passed {
+				mark = "FAIL"
+			}
+			opts.IO.Logf("%s", strings.TrimSpace(fmt.Sprintf("%s %s %s %s %s", mark, r.Master, r.Kind, r.Name(), r.Error)))
+		},
+	})
+	if errors.Is(err, check.ErrChromiumNotFound) {
+		return fmt.Errorf("%w with --chromium PATH", err)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.JUnit != "" {
+		var buf bytes.Buffer
+		if err := rep.WriteJUnit(&buf); err != nil {
+			return err
+		}
+		if err := hls.WriteFileAtomic(opts.JUnit, buf.Bytes()); err != nil {
+			return fmt.Errorf("junit: %w", err)
+		}
+	}
+	if opts.IO.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeCheckTable(opts.IO.Out, rep, opts.IO.ColorOut())
+	}
+	if n := rep.Failed(); n > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "veza check: %d of %d checks failed\n", n, len(rep.Results))
+		return errSilent
+	}
+	opts.IO.Logf("all %d checks passed (%s, %.1f s)", len(rep.Results), rep.Browser, rep.Elapsed.Seconds())
+	return nil
+}
+
+// writeCheckTable prints one line per check.
+func writeCheckTable(w io.Writer, rep *check.Report, color bool) {
+	re := lipgloss.NewRenderer(w)
+	re.SetColorProfile(termenv.Ascii)
+	if color {
+		re.SetColorProfile(termenv.ANSI)
+	}
+	dim := re.NewStyle().Faint(true)
+	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
+	good := re.NewStyle().Foreground(lipgloss.Color("2"))
+	t := table.New().
+		Border(lipgloss.NormalBorder()).
+		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
+		BorderColumn(false).BorderHeader(true).
+		BorderStyle(dim).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := re.NewStyle().PaddingRight(2)
+			if row == table.HeaderRow {
+				return s.Inherit(dim)
+			}
+			return s
+		}).
+		Headers("PLAYLIST", "CHECK", "VARIANT", "SIZE", "CODECS", "PLAYED", "RESULT")
+	for _, r := range rep.Results {
+		played := "-"
+		if r.Kind == check.KindPlay {
+			played = fmt.Sprintf("%.2f s", r.Played)
+		}
+		result := good.Render("ok")
+		if !r.Passed {
+			result = bad.Render("FAIL") + " " + r.Error
+		}
+		size := r.Resolution
+		if size == "" {
+			size = "-"
+		}
+		codecs := r.Codecs
+		if codecs == "" {
+			codecs = "-"
+		}
+		t.Row(r.Master, r.Kind, fmt.Sprintf("%d %s", r.Variant, r.URI), size, codecs, played, result)
+	}
+	for line := range strings.SplitSeq(t.Render(), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
