@@ -28,4 +28,22 @@
 //
 // Measuring. MeasureBandwidth is the one place HLS-RULES P1 is computed: the
 // ladder sets BANDWIDTH with it and the validator checks BANDWIDTH with it.
+//
+// Verifying. Verify reads a master, a media playlist or a folder and applies
+// the rules in three layers: the playlist text (pure functions, table
+// tested: M1–M2, M5–M7, P3, P6, K1–K2), the files (stat, MPEG-TS packet scan
+// and MP4 box walk: M8–M10), and ffprobe of every segment (M3, M4, M11, P4,
+// P5, S1–S4). Each distinct segment is probed once, NumCPU at a time: one
+// ffprobe for streams and format, and for video one for the first frame and
+// one for keyframe packet times. fMP4 fragments and byte ranges are copied
+// with their init section into a temporary file first. Two ffprobe habits
+// are corrected for: a fragment's stream "duration" is its end time (the
+// tfdt is read from the box walk and taken off), and audio-only MPEG-TS
+// durations are bit-rate estimates (segments are measured from one start
+// time to the next instead). VerifyLive samples a live playlist and applies
+// the text and file rules plus L1–L5 to every version it sees.
+//
+// Not checked: K3 (key files and AES-128 decryption), the bitstream of
+// encrypted segments, and anything behind a remote (http) URI; remote URIs
+// are listed as notes.
 package hls

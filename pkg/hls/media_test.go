@@ -64,7 +64,9 @@ var lavfi = []string{
 //	          taken from ffmpeg's own master and measured bandwidths;
 //	fmp4/     one fMP4 rendition with its media playlist;
 //	longgop/  TS segments cut with -c copy at 2 s from a 10 s GOP, so only
-//	          the first starts with an IDR.
+//	          the first starts with an IDR;
+//	audio/    audio-only AAC in TS, whose durations ffprobe can only
+//	          estimate.
 func fixtures(t *testing.T) map[string]string {
 	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
@@ -144,6 +146,14 @@ func buildFixtures() error {
 	}
 	os.Remove(filepath.Join(long, "src.ts"))
 	testMediaRoot["longgop"] = long
+
+	audio := filepath.Join(testMediaDir, "audio")
+	os.MkdirAll(audio, 0o755)
+	if err := ffmpeg(audio, "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000:duration=9", "-c:a", "aac", "-b:a", "64k",
+		"-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod", "-hls_segment_filename", "a%d.ts", "index.m3u8"); err != nil {
+		return err
+	}
+	testMediaRoot["audio"] = audio
 	return nil
 }
 

@@ -46,18 +46,20 @@ func (p *segProbe) start() float64 {
 	return p.res.Format.StartTime
 }
 
-// duration is the segment's real duration: the video stream's, else the
-// audio stream's for fMP4, else the container's. For fMP4 ffprobe gives a
-// stream's end time as its duration, so the fragment's decode start (tfdt)
-// is taken off.
-func (p *segProbe) duration() float64 {
+// duration is the segment's real duration and whether ffprobe knows it:
+// the video stream's, else for fMP4 the audio stream's, else the
+// container's. For fMP4 ffprobe gives a stream's end time as its duration,
+// so the fragment's decode start (tfdt) is taken off. Audio-only MPEG-TS
+// durations are estimates (ffprobe does not split PES packets holding
+// several AAC frames), so ok is false for them.
+func (p *segProbe) duration() (d float64, ok bool) {
 	if v := p.video(); v != nil && v.Duration > 0 {
-		return v.Duration - p.starts["vide"]
+		return v.Duration - p.starts["vide"], true
 	}
 	if a := p.res.Audio(); a != nil && a.Duration > 0 && p.starts != nil {
-		return a.Duration - p.starts["soun"]
+		return a.Duration - p.starts["soun"], true
 	}
-	return p.res.Format.Duration
+	return p.res.Format.Duration, !strings.Contains(p.res.Format.Name, "mpegts")
 }
 
 // frame is the length of one frame: video frame, else one AAC frame of
@@ -192,28 +194,23 @@ func (v *verifier) probeOne(ctx context.Context, p *segProbe, tmp string) {
 }
 
 // checkProbed applies the rules that need ffprobe to a media playlist: M3
-// (real segment durations), M4, M11, S1, S2 and S4.
+// (real segment durations), M4, M11, S1, S2 and S4. I-frame playlists get
+// S1 and S4 only: their ranges hold one frame, not a stretch of time.
 func checkProbed(mc *mediaCheck) {
 	pl, r := mc.pl, mc.r
-	target := float64(pl.TargetDuration)
-	var sumExtinf, realStart, realEnd float64
-	haveStart, complete := false, true
-	var prev *segProbe
-	frame := 0.0
-	// lastKey is the last keyframe seen, carried across segments for S2.
-	var lastKey float64
-	haveKey := false
+	n := len(pl.Segments)
+	probed := make([]*segProbe, n) // nil: not probed or unreadable
+	dur := make([]float64, n)      // measured duration
+	measured := make([]bool, n)    // dur is known
+	native := make([]bool, n)      // dur comes from the segment alone
+	complete := true
 	for i, s := range pl.Segments {
-		sumExtinf += s.Duration
 		p := mc.segs[i].probe
-		if p == nil || p.err != nil {
+		switch {
+		case p == nil:
 			complete = false
-		}
-		if p == nil {
-			prev = nil
-			continue
-		}
-		if p.err != nil {
+		case p.err != nil:
+			complete = false
 			rule := "M10"
 			switch mc.segs[i].kind {
 			case containerTS:
@@ -222,27 +219,25 @@ func checkProbed(mc *mediaCheck) {
 				rule = "M8"
 			}
 			r.add(rule, Must, s.URI, "", "", "ffprobe cannot read the segment: %v", p.err)
-			prev = nil
+		default:
+			probed[i] = p
+			dur[i], native[i] = p.duration()
+			measured[i] = native[i]
+		}
+	}
+	// Audio-only MPEG-TS: ffprobe's duration is an estimate, but start
+	// times are exact, so a segment lasts until the next one starts.
+	for i := 0; i+1 < n; i++ {
+		if probed[i] != nil && !native[i] && probed[i+1] != nil && !pl.Segments[i+1].Discontinuity {
+			dur[i], measured[i] = probed[i+1].start()-probed[i].start(), true
+		}
+	}
+
+	for i, s := range pl.Segments {
+		p := probed[i]
+		if p == nil {
 			continue
 		}
-		frame = max(frame, p.frame())
-		start, dur := p.start(), p.duration()
-		if !haveStart {
-			realStart, haveStart = start, true
-		}
-		realEnd = start + dur
-		if target >= 0 && dur > target+0.5 {
-			r.add("M3", Must, s.URI, fmt.Sprintf("%.3f s", dur), fmt.Sprintf("≤ %g s", target+0.5),
-				"the segment lasts %.3f s (ffprobe), more than the target %d s + 0.5 s", dur, pl.TargetDuration)
-		}
-		if prev != nil && !s.Discontinuity {
-			want := prev.start() + prev.duration()
-			if gap := start - want; math.Abs(gap) > max(2*p.frame(), 0.1) {
-				r.add("M11", Must, s.URI, fmt.Sprintf("starts at %.3f s", start), fmt.Sprintf("%.3f s", want),
-					"timestamps jump by %+.3f s from the previous segment without EXT-X-DISCONTINUITY", gap)
-			}
-		}
-		prev = p
 		if v := p.video(); v != nil {
 			if p.firstErr != nil {
 				r.add("S1", Must, s.URI, "no decodable frame", "IDR",
@@ -251,28 +246,71 @@ func checkProbed(mc *mediaCheck) {
 				r.add("S1", Must, s.URI, fmt.Sprintf("%s frame (key_frame=%v)", orDash(p.first.PictType), p.first.KeyFrame), "IDR",
 					"the segment's first video frame is not an IDR frame")
 			}
-			if s.Discontinuity || !haveKey {
-				lastKey, haveKey = 0, false
-			}
-			lastKey, haveKey = checkKeyframeGaps(p, s.URI, lastKey, haveKey, r)
 			checkVideoCodec(v, mc.segs[i].kind, s.URI, r)
 		}
 	}
+	if pl.IFramesOnly {
+		return
+	}
+
+	var lastKey float64
+	haveKey := false
+	for i, s := range pl.Segments {
+		p := probed[i]
+		if p == nil {
+			haveKey = false
+			continue
+		}
+		if measured[i] && pl.TargetDuration >= 0 && dur[i] > float64(pl.TargetDuration)+0.5 {
+			r.add("M3", Must, s.URI, fmt.Sprintf("%.3f s", dur[i]), fmt.Sprintf("≤ %g s", float64(pl.TargetDuration)+0.5),
+				"the segment lasts %.3f s (ffprobe), more than the target %d s + 0.5 s", dur[i], pl.TargetDuration)
+		}
+		if i > 0 && probed[i-1] != nil && !s.Discontinuity {
+			// The previous segment's own duration, else its EXTINF: a
+			// duration derived from this segment's start proves nothing.
+			prevDur := pl.Segments[i-1].Duration
+			if native[i-1] {
+				prevDur = dur[i-1]
+			}
+			want := probed[i-1].start() + prevDur
+			if gap := p.start() - want; math.Abs(gap) > max(2*p.frame(), 0.1) {
+				r.add("M11", Must, s.URI, fmt.Sprintf("starts at %.3f s", p.start()), fmt.Sprintf("%.3f s", want),
+					"timestamps jump by %+.3f s from the previous segment without EXT-X-DISCONTINUITY", gap)
+			}
+		}
+		if p.video() != nil {
+			if s.Discontinuity {
+				haveKey = false
+			}
+			lastKey, haveKey = checkKeyframeGaps(p, dur[i], s.URI, lastKey, haveKey, r)
+		}
+	}
+
 	// M4 compares the whole playlist with the whole media: only meaningful
 	// when every segment could be measured.
-	if complete && haveStart && frame > 0 {
-		real := realEnd - realStart
-		if math.Abs(sumExtinf-real) > frame+0.001 {
-			r.add("M4", Must, "", fmt.Sprintf("%.3f s", sumExtinf), fmt.Sprintf("%.3f s ± %.3f", real, frame),
-				"the EXTINF values add up to %.3f s but the media lasts %.3f s (more than one frame apart)", sumExtinf, real)
-		}
+	if !complete || n == 0 {
+		return
+	}
+	var sumExtinf, frame float64
+	for i, s := range pl.Segments {
+		sumExtinf += s.Duration
+		frame = max(frame, probed[i].frame())
+	}
+	lastDur := pl.Segments[n-1].Duration
+	if native[n-1] {
+		lastDur = dur[n-1]
+	}
+	real := probed[n-1].start() + lastDur - probed[0].start()
+	if math.Abs(sumExtinf-real) > frame+0.001 {
+		r.add("M4", Must, "", fmt.Sprintf("%.3f s", sumExtinf), fmt.Sprintf("%.3f s ± %.3f", real, frame),
+			"the EXTINF values add up to %.3f s but the media lasts %.3f s (more than one frame apart)", sumExtinf, real)
 	}
 }
 
 // checkKeyframeGaps applies S2: no more than 2 s between keyframes,
 // counting from the last keyframe of the segments before (lastKey, when
 // haveKey) and up to the segment's end. It returns the last keyframe seen.
-func checkKeyframeGaps(p *segProbe, uri string, lastKey float64, haveKey bool, r *PlaylistReport) (float64, bool) {
+func checkKeyframeGaps(p *segProbe, dur float64, uri string, lastKey float64, haveKey bool, r *PlaylistReport) (float64, bool) {
 	const limit = 2.0
 	worst := 0.0
 	for _, k := range p.keyframes {
@@ -281,7 +319,7 @@ func checkKeyframeGaps(p *segProbe, uri string, lastKey float64, haveKey bool, r
 		}
 		lastKey, haveKey = k, true
 	}
-	end := p.start() + p.duration()
+	end := p.start() + dur
 	if haveKey {
 		worst = max(worst, end-lastKey)
 	}

@@ -66,6 +66,13 @@ func TestVerifyFMP4(t *testing.T) {
 	}
 }
 
+func TestVerifyAudioOnlyTS(t *testing.T) {
+	rep := mustVerify(t, fixtures(t)["audio"], Options{})
+	if got := rules(rep); len(got) != 0 || rep.Segments() != 3 {
+		t.Fatalf("audio-only TS: %v\n%s", got, dump(rep))
+	}
+}
+
 // wantRules asserts that every rule in want is among the MUST findings.
 func wantRules(t *testing.T, rep *Report, want ...string) {
 	t.Helper()
