@@ -612,6 +612,7 @@ func (b *transcodeBatch) one(ctx context.Context, i int, it *transcodeItem) {
 		job.Inputs[0].Path = "file:" + it.Input
 	}
 	b.ui.started(i, it)
+	b.opts.IO.Debugf("%s: %s %s", it.Input, b.ffmpeg, shellQuote(job.Args()))
 	start := time.Now()
 	runErr := job.Run(ctx)
 	it.Elapsed = time.Since(start).Seconds()
@@ -653,6 +654,19 @@ func finalPath(p, tmp, final string) string {
 		return final + rest
 	}
 	return p
+}
+
+// shellQuote joins args so the line can be pasted into a shell.
+func shellQuote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+			q[i] = a
+			continue
+		}
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
 }
 
 // diskSize is a file's size, or the total of a folder's files.

@@ -435,3 +435,41 @@ func TestTranscodeInterrupted(t *testing.T) {
 		t.Errorf("out holds %v after interrupt", entries)
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	got := shellQuote([]string{"-i", "my file.mp4", "-map", "0:a:0?", "it's", ""})
+	if want := `-i 'my file.mp4' -map '0:a:0?' 'it'\''s' ''`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// On a terminal the batch draws an overall bar with a line per running job,
+// all on stderr; stdout stays clean.
+func TestTranscodeUIBars(t *testing.T) {
+	var out, errOut tcBuffer
+	ios := &IOStreams{Out: &out, ErrOut: &errOut, ErrTTY: true}
+	items := []*transcodeItem{{Input: "dir/a.wav", Duration: 10}, {Input: "b.wav", Duration: 10}}
+	ui := newTranscodeUI(ios, false, items, 2)
+	if ui.bar == nil {
+		t.Fatal("no bar on a terminal")
+	}
+	ui.started(0, items[0])
+	ui.event(0, items[0], encode.Progress{OutTime: 5 * time.Second, Percent: 50, Speed: 2})
+	items[0].Status = "done"
+	ui.finished(0, items[0])
+	items[1].Status, items[1].Error = "error", `transcode "b.wav": broken`
+	ui.finished(1, items[1])
+	ui.close()
+	if out.String() != "" {
+		t.Errorf("stdout: %q", out.String())
+	}
+	for _, want := range []string{"files", "a.wav", `veza: transcode "b.wav": broken`} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%q", want, errOut.String())
+		}
+	}
+	quiet := newTranscodeUI(&IOStreams{Out: &out, ErrOut: &errOut, ErrTTY: true, Quiet: true}, false, items, 2)
+	if quiet.bar != nil {
+		t.Error("bar drawn with --quiet")
+	}
+}
