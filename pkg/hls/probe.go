@@ -189,6 +189,13 @@ func (v *verifier) probeOne(ctx context.Context, p *segProbe, tmp string) {
 		p.firstErr = err
 	} else {
 		p.first = &first
+		// A segment that opens with an IDR and lasts no more than 2 s
+		// cannot hold a keyframe gap over 2 s (S2): its one keyframe
+		// needed is known, and a third ffprobe run is saved.
+		if d, ok := p.duration(); ok && first.KeyFrame && first.PictType == "I" && d <= 2+p.frame()/2 {
+			p.keyframes = []float64{first.PTS}
+			return
+		}
 	}
 	p.keyframes, p.err = v.prober.KeyframeTimes(ctx, input)
 }
