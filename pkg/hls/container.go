@@ -17,16 +17,6 @@ const (
 	containerFMP4
 )
 
-func (c container) String() string {
-	switch c {
-	case containerTS:
-		return "MPEG-TS"
-	case containerFMP4:
-		return "fMP4"
-	}
-	return "unknown"
-}
-
 // sniff recognises MPEG-TS (sync bytes 188 apart) and ISO BMFF (a known box
 // type in the first header).
 func sniff(b []byte) container {

@@ -48,7 +48,7 @@ func VerifyLive(ctx context.Context, path string, opts LiveOptions) (*Report, er
 			lc.add("M10", "", "missing", "a readable playlist", "the playlist cannot be read while live: %v", unwrapPath(err))
 		case !bytes.Equal(data, last):
 			last = data
-			lc.snapshot(snapshot{at: now, mtime: mtime, data: data})
+			lc.snapshot(snapshot{mtime: mtime, data: data})
 			if opts.OnSnapshot != nil {
 				opts.OnSnapshot(lc.snapshots)
 			}
@@ -104,7 +104,6 @@ func fileExists(path string) bool {
 
 // snapshot is one version of a live playlist.
 type snapshot struct {
-	at    time.Time // when it was read
 	mtime time.Time // when it was written, as the file system says
 	data  []byte
 	pl    *MediaPlaylist

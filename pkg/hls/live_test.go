@@ -81,7 +81,7 @@ func TestLiveChecker(t *testing.T) {
 			r := &PlaylistReport{Path: "live.m3u8"}
 			lc := newLiveChecker(r, "/seg")
 			for _, s := range tt.steps {
-				lc.snapshot(snapshot{at: at(s.at), mtime: at(s.at), data: []byte(s.text)})
+				lc.snapshot(snapshot{mtime: at(s.at), data: []byte(s.text)})
 			}
 			got := ruleIDs(r)
 			slices.Sort(got)
@@ -96,9 +96,9 @@ func TestLiveDeletionsAndStall(t *testing.T) {
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	r := &PlaylistReport{Path: "live.m3u8"}
 	lc := newLiveChecker(r, "/seg")
-	lc.snapshot(snapshot{at: t0, mtime: t0, data: []byte(livePlaylist(0, 6, 2, ""))})
+	lc.snapshot(snapshot{mtime: t0, data: []byte(livePlaylist(0, 6, 2, ""))})
 	t1 := t0.Add(2 * time.Second)
-	lc.snapshot(snapshot{at: t1, mtime: t1, data: []byte(livePlaylist(1, 6, 2, ""))})
+	lc.snapshot(snapshot{mtime: t1, data: []byte(livePlaylist(1, 6, 2, ""))})
 	// s0.ts left at t1; it must stay until t1 + 2 s + 12 s.
 	deleted := func(string) bool { return false }
 	present := func(string) bool { return true }
@@ -112,7 +112,7 @@ func TestLiveDeletionsAndStall(t *testing.T) {
 	}
 	// Deleted after its hold time: fine.
 	t2 := t1.Add(2 * time.Second)
-	lc.snapshot(snapshot{at: t2, mtime: t2, data: []byte(livePlaylist(2, 6, 2, ""))})
+	lc.snapshot(snapshot{mtime: t2, data: []byte(livePlaylist(2, 6, 2, ""))})
 	lc.checkDeletions(t2.Add(15*time.Second), deleted)
 	if len(r.Findings) != 1 || len(lc.pending) != 0 {
 		t.Fatalf("late deletion reported: %+v", r.Findings)

@@ -94,6 +94,9 @@ func (v *verifier) addMaster(path string, pl *MasterPlaylist, r *PlaylistReport)
 		if m, ok := v.medias[filepath.Clean(p)]; ok {
 			return m
 		}
+		if _, ok := v.reports[p]; ok {
+			return nil // read before and found unreadable
+		}
 		if _, ok := localSection(dir, uri, nil, r, uri, "media playlist"); !ok {
 			return nil
 		}
