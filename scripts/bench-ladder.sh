@@ -24,7 +24,7 @@ elapsed() { echo "$(now) - $1" | bc -l; }
 
 # Hand-written equivalents of the built-in ladders (same encoder settings).
 x264() { # height width bitrate maxrate bufsize profile
-	echo "-c:v libx264 -preset veryfast -sc_threshold 0 -x264-params open-gop=0 -profile:v $6 -g 120 -keyint_min 120 -b:v ${3}k -maxrate ${4}k -bufsize ${5}k -c:a aac -b:a 128k -ac 2 -ar 48000"
+	echo "-c:v libx264 -preset veryfast -sc_threshold 0 -x264-params open-gop=0 -profile:v $6 -g 60 -keyint_min 60 -b:v ${3}k -maxrate ${4}k -bufsize ${5}k -c:a aac -b:a 128k -ac 2 -ar 48000"
 }
 hls() { echo "-f hls -hls_time 4 -hls_playlist_type vod -hls_list_size 0 -hls_segment_filename $1/seg_%05d.ts $1/index.m3u8"; }
 rungs=("1080 1920 5000 5350 7500 high" "720 1280 2800 2996 4200 high" "480 854 1200 1284 1800 main" "360 640 700 749 1050 main")

@@ -24,7 +24,7 @@ func TestBuildSharesOneDecode(t *testing.T) {
 		if o.SegmentPattern != filepath.Join("out", o.Rendition.Name, "seg_%05d.ts") {
 			t.Errorf("segments %s", o.SegmentPattern)
 		}
-		for _, s := range []string{"-g 100 -keyint_min 100", "-sc_threshold 0", "0:a:0", "-c:a aac -b:a 128k"} {
+		for _, s := range []string{"-g 50 -keyint_min 50", "-sc_threshold 0", "0:a:0", "-c:a aac -b:a 128k"} {
 			if !strings.Contains(a, s) {
 				t.Errorf("output %d lacks %q: %s", i, s, a)
 			}

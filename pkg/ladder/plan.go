@@ -66,7 +66,8 @@ type Plan struct {
 	SegmentTime float64
 	// FPS is the constant output frame rate shared by every video rung.
 	FPS Rate
-	// GOP is the fixed keyframe interval in frames: SegmentTime × FPS.
+	// GOP is the fixed keyframe interval in frames: SegmentTime × FPS,
+	// divided so that keyframes come at least every MaxKeyframeInterval.
 	GOP int
 	// Deinterlace is set for interlaced sources.
 	Deinterlace bool
@@ -78,6 +79,9 @@ type Plan struct {
 
 // MaxFPS caps the output frame rate.
 const MaxFPS = 60
+
+// MaxKeyframeInterval is the longest time between keyframes, in seconds.
+const MaxKeyframeInterval = 2
 
 // NewPlan fits ladder l to src. segmentTime is used when the ladder does not
 // set its own.
@@ -108,7 +112,10 @@ func NewPlan(src Source, l Ladder, segmentTime float64) (*Plan, error) {
 		return nil, fmt.Errorf("ladder %q needs video but the source has none (try --ladder audio)", l.Name)
 	}
 	p.FPS = outputRate(src.FrameRate)
-	p.GOP = int(math.Round(segmentTime * p.FPS.Float()))
+	// A keyframe at every segment boundary and at least every 2 s
+	// (HLS-RULES S2): the segment time split into equal parts of at most 2 s.
+	keyEvery := segmentTime / math.Ceil(segmentTime/MaxKeyframeInterval)
+	p.GOP = int(math.Round(keyEvery * p.FPS.Float()))
 	if p.GOP < 1 {
 		p.GOP = 1
 	}

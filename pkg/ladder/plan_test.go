@@ -31,19 +31,19 @@ func TestNewPlan(t *testing.T) {
 		deint bool
 	}{
 		{"1080p landscape", Source{HasVideo: true, HasAudio: true, Width: 1920, Height: 1080, FrameRate: 30},
-			video, "1080p=1920x1080@5000k 720p=1280x720@2800k 480p=854x480@1200k 360p=640x360@700k", "30", 120, false},
+			video, "1080p=1920x1080@5000k 720p=1280x720@2800k 480p=854x480@1200k 360p=640x360@700k", "30", 60, false},
 		{"portrait scales the short side", Source{HasVideo: true, HasAudio: true, Width: 1080, Height: 1920, FrameRate: 30},
-			video, "1080p=1080x1920@5000k 720p=720x1280@2800k 480p=480x854@1200k 360p=360x640@700k", "30", 120, false},
+			video, "1080p=1080x1920@5000k 720p=720x1280@2800k 480p=480x854@1200k 360p=360x640@700k", "30", 60, false},
 		{"rotated phone clip is portrait", Source{HasVideo: true, HasAudio: true, Width: 1280, Height: 720, Rotation: 90, FrameRate: 29.97},
-			video, "720p=720x1280@2800k 480p=480x854@1200k 360p=360x640@700k", "30000/1001", 120, false},
+			video, "720p=720x1280@2800k 480p=480x854@1200k 360p=360x640@700k", "30000/1001", 60, false},
 		{"anamorphic PAL gives square pixels 16:9", Source{HasVideo: true, HasAudio: true, Width: 720, Height: 576, SARNum: 64, SARDen: 45, FrameRate: 25, Interlaced: true},
-			video, "576p=1024x576@1792k 480p=854x480@1200k 360p=640x360@700k", "25", 100, true},
+			video, "576p=1024x576@1792k 480p=854x480@1200k 360p=640x360@700k", "25", 50, true},
 		{"tiny source keeps one rung at its own size", Source{HasVideo: true, HasAudio: false, Width: 320, Height: 240, FrameRate: 24},
-			video, "240p=320x240@311k", "24", 96, false},
+			video, "240p=320x240@311k", "24", 48, false},
 		{"60 fps VFR source", Source{HasVideo: true, HasAudio: true, Width: 1280, Height: 720, FrameRate: 59.2, VFR: true},
-			video, "720p=1280x720@2800k 480p=854x480@1200k 360p=640x360@700k", "59", 236, false},
+			video, "720p=1280x720@2800k 480p=854x480@1200k 360p=640x360@700k", "59", 118, false},
 		{"120 fps is halved", Source{HasVideo: true, Width: 640, Height: 360, FrameRate: 120},
-			video, "360p=640x360@700k", "60", 240, false},
+			video, "360p=640x360@700k", "60", 120, false},
 		{"audio ladder", Source{HasAudio: true}, audio, "hi_res@320k high@192k medium@128k low@64k", "0", 0, false},
 	}
 	for _, c := range cases {

@@ -41,7 +41,7 @@ const MasterName = "master.m3u8"
 
 // planVersion changes whenever planning or encoder settings change in a way
 // that makes earlier output stale.
-const planVersion = "1"
+const planVersion = "2"
 
 // Config is one ladder run for one input.
 type Config struct {
