@@ -180,8 +180,18 @@ func TestVerifyLiveFFmpeg(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if rep := byPath[good]; rep.Failed() || rep.Should != 0 || rep.Segments() < 8 {
-		t.Errorf("good live output:\n%s", dump(rep))
+	// The good producer may still be late (L2) when the machine is busy:
+	// ffmpeg -re is only as punctual as the CPU lets it be. L2 itself is
+	// tested on made-up snapshots in TestLiveChecker.
+	rep := byPath[good]
+	for _, r := range rules(rep) {
+		if r != "L2/MUST" {
+			t.Errorf("good live output has %s:\n%s", r, dump(rep))
+			break
+		}
+	}
+	if rep.Segments() < 8 {
+		t.Errorf("good live output: %d segments seen, want ≥ 8:\n%s", rep.Segments(), dump(rep))
 	}
 	wantRules(t, byPath[bad], "L1/MUST", "L4/MUST")
 }
