@@ -440,8 +440,11 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 		return err
 	}
 	tr := &tracker.Tracker{DB: db, TrackID: run.trackID, JobID: cj.ID, Renditions: names}
+	// Segments ffmpeg completes while stopping are real: record them even
+	// after ctx is cancelled.
+	recordCtx := context.WithoutCancel(ctx)
 	job.OnEvent = func(ev encode.Event) {
-		tr.Handle(ctx, ev)
+		tr.Handle(recordCtx, ev)
 		run.emit(Event{Renditions: names, JobID: cj.ID, Encode: ev})
 	}
 	if err := db.StartJob(ctx, cj.ID); err != nil {
