@@ -34,6 +34,13 @@ func captureFixture(t *testing.T, clip string) {
 	if err != nil {
 		t.Fatalf("ffprobe %s: %v", clip, err)
 	}
+	pk, err := exec.Command(bin, packetArgs("file:"+path)...).Output()
+	if err != nil {
+		t.Fatalf("ffprobe packets %s: %v", clip, err)
+	}
+	if out, err = mergePackets(out, pk); err != nil {
+		t.Fatal(err)
+	}
 	// Keep fixtures free of this run's temp directory.
 	out = bytes.ReplaceAll(out, []byte(strconv.Quote("file:"+path)), []byte(strconv.Quote(clip)))
 	if err := os.WriteFile(filepath.Join("testdata", "probe", clip+".json"), out, 0o644); err != nil {

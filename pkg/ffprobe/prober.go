@@ -121,6 +121,18 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if bytes.Contains(out, []byte(`"codec_type": "video"`)) {
+		// Packet timestamps (for the VFR check) come from a second run:
+		// with -show_data ffprobe would hex-dump every packet it reads,
+		// which costs ten times the whole probe.
+		pk, _, err := p.run(ctx, input, packetArgs(arg)...)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = mergePackets(out, pk); err != nil {
+			return nil, &Error{Input: input, Reason: ReasonFailed, Err: err}
+		}
+	}
 	r, err := Decode(out)
 	if err != nil {
 		return nil, &Error{Input: input, Reason: ReasonFailed, Err: err}
@@ -141,13 +153,36 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 	return r, nil
 }
 
-// probeArgs is the ffprobe command line whose output Decode reads.
+// probeArgs is the ffprobe command line for the container and streams,
+// codec private data included.
 func probeArgs(arg string) []string {
 	return []string{"-v", "error", "-hide_banner",
 		"-show_format", "-show_streams", "-show_data",
+		"-of", "json", "-i", arg}
+}
+
+// packetArgs reads the first packets' timestamps and flags only.
+func packetArgs(arg string) []string {
+	return []string{"-v", "error", "-hide_banner",
 		"-show_entries", "packet=stream_index,pts,flags",
 		"-read_intervals", "%+#" + strconv.Itoa(vfrPackets),
 		"-of", "json", "-i", arg}
+}
+
+// mergePackets adds the "packets" of a packetArgs run to a probeArgs run's
+// JSON, giving the one document Decode reads.
+func mergePackets(streams, packets []byte) ([]byte, error) {
+	var a, b map[string]json.RawMessage
+	if err := json.Unmarshal(streams, &a); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(packets, &b); err != nil {
+		return nil, err
+	}
+	if pk, ok := b["packets"]; ok {
+		a["packets"] = pk
+	}
+	return json.Marshal(a)
 }
 
 // FrameInfo describes one decoded video frame.
