@@ -75,3 +75,37 @@ func printable(b []byte) string {
 	}
 	return string(out)
 }
+
+// startsWithMP4Box says whether a file begins with an ISO BMFF box header
+// of a type that opens real MP4/MOV files.
+func startsWithMP4Box(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var hdr [8]byte
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return false
+	}
+	size := binary.BigEndian.Uint32(hdr[:4])
+	if size != 0 && size != 1 && size < 8 {
+		return false
+	}
+	switch string(hdr[4:8]) {
+	case "ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid", "styp", "sidx", "moof", "junk", "PICT":
+		return true
+	}
+	return false
+}
+
+// readableNonMP4 says whether a file can be read and does not begin like an
+// MP4, so a "moov atom not found" is about the name, not damage.
+func readableNonMP4(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return !startsWithMP4Box(path)
+}

@@ -419,6 +419,10 @@ func classify(input, arg, stderr string, runErr error) *Error {
 	lines := stderrLines(stderr, arg)
 	has := func(s string) bool { return strings.Contains(stderr, s) }
 	switch {
+	case has("moov atom not found") && !isURL(input) && readableNonMP4(input):
+		// The MP4 demuxer was picked by the name alone (text saved as
+		// .mp4): judge the content.
+		return &Error{Input: input, Reason: ReasonNotMedia, Err: errors.New("no MP4 boxes, only the name says mp4")}
 	case has("moov atom not found"):
 		return &Error{Input: input, Reason: ReasonTruncated, Err: errors.New("moov atom not found")}
 	case has("Invalid data found when processing input"):
