@@ -231,13 +231,13 @@ type queryer interface {
 }
 
 func (db *DB) header(ctx context.Context, q queryer) (version, appID, tables int, err error) {
-	if err = q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return
-	}
-	if err = q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
-		return
-	}
-	err = q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables)
+	// One statement, so one snapshot: read separately, a migration another
+	// process commits in between would show its tables without its
+	// application_id, and the file would look like someone else's.
+	err = q.QueryRowContext(ctx, `SELECT
+		(SELECT user_version FROM pragma_user_version),
+		(SELECT application_id FROM pragma_application_id),
+		(SELECT count(*) FROM sqlite_schema)`).Scan(&version, &appID, &tables)
 	return
 }
 

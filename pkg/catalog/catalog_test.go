@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -68,7 +69,7 @@ func TestOpenSettings(t *testing.T) {
 			{"foreign_keys", "1"},
 			{"busy_timeout", "10000"},
 			{"synchronous", "1"},
-			{"user_version", "1"},
+			{"user_version", "2"},
 			{"application_id", "1986361953"}, // "veza",
 		} {
 			var got string
@@ -83,7 +84,7 @@ func TestOpenSettings(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	if SchemaVersion != 1 {
+	if SchemaVersion != 2 {
 		t.Errorf("SchemaVersion = %d; update the user_version case above", SchemaVersion)
 	}
 }
@@ -153,8 +154,8 @@ func TestOpenErrors(t *testing.T) {
 		wantIs   error
 		wantType bool // a *NewerSchemaError
 	}{
-		{"newer schema", Open, newer, `catalog "` + newer + `": made by a newer veza (schema 7, this binary knows 1); upgrade veza`, nil, true},
-		{"newer schema existing", OpenExisting, newer, `made by a newer veza (schema 7, this binary knows 1)`, nil, true},
+		{"newer schema", Open, newer, `catalog "` + newer + `": made by a newer veza (schema 7, this binary knows ` + strconv.Itoa(SchemaVersion) + `); upgrade veza`, nil, true},
+		{"newer schema existing", OpenExisting, newer, `made by a newer veza (schema 7, this binary knows ` + strconv.Itoa(SchemaVersion) + `)`, nil, true},
 		{"not a database", Open, notDB, `catalog "` + notDB + `": not a SQLite database`, nil, false},
 		{"another program's database", Open, other, `catalog "` + other + `": not a veza catalog`, nil, false},
 		{"directory", Open, dir, `catalog "` + dir + `": is a directory`, nil, false},

@@ -10,6 +10,9 @@
 // index) make re-runs idempotent. The schema is embedded and migrated on
 // Open; a catalog written by a newer veza is refused rather than damaged.
 //
+// Analyses (loudness and silences measured from a track's source and from
+// each rendition's output) hang off the track and are replaced on re-runs.
+//
 // Writes are ordered by foreign keys: a track before its renditions, a
 // rendition before its segments, a job before segments that name it.
 package catalog
