@@ -81,8 +81,12 @@ func TestVerifyDamage(t *testing.T) {
 		{"presentation too long", RuleD4, func(t *testing.T, _, mpd string) {
 			edit(t, mpd, `mediaPresentationDuration="PT5S"`, `mediaPresentationDuration="PT6S"`, 1)
 		}},
-		{"codecs lie", RuleD5, func(t *testing.T, _, mpd string) { edit(t, mpd, `codecs="avc1.42c00c,mp4a.40.2"`, `codecs="hvc1.1.6.L93.B0,mp4a.40.2"`, 1) }},
-		{"codecs miss audio", RuleD5, func(t *testing.T, _, mpd string) { edit(t, mpd, `codecs="avc1.42c00c,mp4a.40.2"`, `codecs="avc1.42c00c"`, 1) }},
+		{"codecs lie", RuleD5, func(t *testing.T, _, mpd string) {
+			edit(t, mpd, `codecs="avc1.42c00c,mp4a.40.2"`, `codecs="hvc1.1.6.L93.B0,mp4a.40.2"`, 1)
+		}},
+		{"codecs miss audio", RuleD5, func(t *testing.T, _, mpd string) {
+			edit(t, mpd, `codecs="avc1.42c00c,mp4a.40.2"`, `codecs="avc1.42c00c"`, 1)
+		}},
 		{"segment not fMP4", RuleD3, func(t *testing.T, dir, _ string) {
 			os.WriteFile(filepath.Join(dir, "a", "seg_00002.m4s"), []byte("\x00\x00\x00\x10mdatxxxxxxxx"), 0o644)
 		}},
