@@ -126,12 +126,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	if !isLoopback(ln.Addr()) {
 		opts.IO.Warnf("listening on %s: other machines can reach this preview server; use --addr 127.0.0.1:PORT to keep it local", ln.Addr())
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
-	}
+	srv := &serve.Server{Handler: h}
 	url := "http://" + ln.Addr().String() + "/"
 	if s := h.Signer(); s != nil {
 		url = "http://" + ln.Addr().String() + s.URL("/", time.Now().Add(opts.SignTTL))
@@ -151,6 +146,9 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
 	}
 	opts.IO.Logf("stopped")
 	return nil

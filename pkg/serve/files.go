@@ -43,6 +43,7 @@ type fileCache struct {
 	dirs    sync.Map // string -> *dirState
 	count   atomic.Int64
 	bytes   atomic.Int64
+	fds     atomic.Int64
 }
 
 func newFileCache(root *os.Root, ttl time.Duration) *fileCache {
@@ -77,6 +78,13 @@ type fileEntry struct {
 	master bool
 	// uris are the places of the URIs in body, for signing.
 	uris []uriSpan
+	// fastHdr holds the header lines Server writes for this version.
+	fastHdr []byte
+	// fd, for a file too large to keep, stays open while the entry is
+	// cached. Server sends from it with sendfile at explicit offsets, so
+	// its position is never used and any number of requests share it.
+	fd      *os.File
+	retired sync.Once
 
 	checked atomic.Int64
 }
@@ -159,10 +167,7 @@ func (c *fileCache) variantsFinished(e *fileEntry) bool {
 		if !ok || t.kind != kindPlaylist {
 			continue // an I-frame playlist's or session key's URI
 		}
-		v, f, err := c.lookup(name, t, true)
-		if f != nil {
-			f.Close()
-		}
+		v, err := c.lookup(name, t, true)
 		if err != nil || v.body == nil || v.master || !v.finished {
 			return false
 		}
@@ -196,68 +201,87 @@ func resolveURI(dir, uri string) (string, bool) {
 // errIsDir is returned for a path naming a folder: folders are not listed.
 var errIsDir = errors.New("is a directory")
 
-// get returns the entry of name. Files kept in memory come back with a nil
-// *os.File; other files come back open at offset 0 and the caller closes
-// them. The entry always describes the bytes the caller will send.
-func (c *fileCache) get(name string, typ fileType) (*fileEntry, *os.File, error) {
+// maxOpenFiles caps the large files kept open for Server's sendfile path,
+// well under the usual limit of 1024 descriptors; beyond it a request opens
+// its file for itself.
+const maxOpenFiles = 256
+
+// entry returns the entry describing name as it is now (checked by a stat at
+// most every ttl). A file too large to keep in memory may come with an open
+// fd shared by all requests (see fileEntry.fd).
+func (c *fileCache) entry(name string, typ fileType) (*fileEntry, error) {
 	return c.lookup(name, typ, false)
 }
 
-func (c *fileCache) lookup(name string, typ fileType, nested bool) (*fileEntry, *os.File, error) {
-	now := c.now()
-	if v, ok := c.entries.Load(name); ok {
-		e := v.(*fileEntry)
-		if e.body != nil {
-			if now-e.checked.Load() < c.ttl {
-				return e, nil, nil
-			}
-			fi, err := c.root.Stat(name)
-			if err != nil {
-				c.drop(name, e)
-				return nil, nil, err
-			}
-			if e.same(fi) {
-				e.checked.Store(now)
-				return e, nil, nil
-			}
-		} else {
-			f, err := c.root.Open(name)
-			if err != nil {
-				c.drop(name, e)
-				return nil, nil, err
-			}
-			fi, err := f.Stat()
-			if err != nil {
-				f.Close()
-				return nil, nil, err
-			}
-			if e.same(fi) {
-				return e, f, nil
-			}
-			return c.load(name, typ, f, fi, now, nested)
-		}
+// open returns the entry of name and, for a file not kept in memory, a
+// handle of the caller's own at offset 0, which it closes. The entry
+// describes exactly what the handle holds, even if the file changed since
+// the last stat.
+func (c *fileCache) open(name string, typ fileType) (*fileEntry, *os.File, error) {
+	e, err := c.lookup(name, typ, false)
+	if err != nil || e.body != nil {
+		return e, nil, err
 	}
 	f, err := c.root.Open(name)
 	if err != nil {
 		return nil, nil, err
 	}
 	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fs.ErrNotExist
+	}
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
+	if !e.same(fi) {
+		// Changed since the last stat: describe this handle's bytes. The
+		// cache catches up at its next check.
+		e = newEntry(name, typ, fi)
+		e.buildFastHeader()
+	}
+	return e, f, nil
+}
+
+func (c *fileCache) lookup(name string, typ fileType, nested bool) (*fileEntry, error) {
+	now := c.now()
+	if v, ok := c.entries.Load(name); ok {
+		e := v.(*fileEntry)
+		if now-e.checked.Load() < c.ttl {
+			return e, nil
+		}
+		fi, err := c.root.Stat(name)
+		if err != nil {
+			c.drop(name, e)
+			return nil, err
+		}
+		if e.same(fi) {
+			e.checked.Store(now)
+			return e, nil
+		}
+	}
+	f, err := c.root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	return c.load(name, typ, f, fi, now, nested)
 }
 
-// load builds the entry of an open file and stores it.
-func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, now int64, nested bool) (*fileEntry, *os.File, error) {
+// load builds the entry of an open file, which it keeps or closes, and
+// stores it.
+func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, now int64, nested bool) (*fileEntry, error) {
 	if fi.IsDir() {
 		f.Close()
-		return nil, nil, errIsDir
+		return nil, errIsDir
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, fs.ErrNotExist
+		return nil, fs.ErrNotExist
 	}
 	e := newEntry(name, typ, fi)
 	limit := int64(maxCachedMedia)
@@ -265,27 +289,52 @@ func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, 
 		limit = maxCachedPlaylist
 	}
 	if e.size > limit || c.bytes.Load()+e.size > maxCacheBytes {
+		if c.fds.Add(1) <= maxOpenFiles {
+			e.fd = f
+		} else {
+			c.fds.Add(-1)
+			f.Close()
+		}
+		e.buildFastHeader()
+		e.checked.Store(now)
 		c.store(name, e)
-		return e, f, nil
+		return e, nil
 	}
 	b := make([]byte, e.size)
 	n, err := io.ReadFull(f, b)
 	f.Close()
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, nil, err
+		return nil, err
 	}
 	e.setBody(c, b[:n], nested)
+	e.buildFastHeader()
 	e.checked.Store(now)
 	if !(nested && e.master) { // its finished flag was not worked out
 		c.store(name, e)
 	}
-	return e, nil, nil
+	return e, nil
+}
+
+// retire closes the entry's shared fd once it is out of the cache. A
+// request still sending from it keeps it valid: os.File closes the
+// descriptor only after the last SyscallConn callback returns.
+func (c *fileCache) retire(e *fileEntry) {
+	if e.fd != nil {
+		e.retired.Do(func() {
+			e.fd.Close()
+			c.fds.Add(-1)
+		})
+	}
 }
 
 func (c *fileCache) store(name string, e *fileEntry) {
 	if c.count.Load() >= maxCacheEntries || c.bytes.Load() > maxCacheBytes {
 		// Rare (a huge folder browsed at length): start over rather than
 		// track recency on every hit of the hot path.
+		c.entries.Range(func(_, v any) bool {
+			c.retire(v.(*fileEntry))
+			return true
+		})
 		c.entries.Clear()
 		c.count.Store(0)
 		c.bytes.Store(0)
@@ -295,6 +344,7 @@ func (c *fileCache) store(name string, e *fileEntry) {
 		c.count.Add(1)
 	} else {
 		c.bytes.Add(-int64(len(old.(*fileEntry).body) + len(old.(*fileEntry).gz)))
+		c.retire(old.(*fileEntry))
 	}
 	c.bytes.Add(int64(len(e.body) + len(e.gz)))
 }
@@ -303,6 +353,7 @@ func (c *fileCache) drop(name string, e *fileEntry) {
 	if c.entries.CompareAndDelete(name, e) {
 		c.count.Add(-1)
 		c.bytes.Add(-int64(len(e.body) + len(e.gz)))
+		c.retire(e)
 	}
 }
 
@@ -345,10 +396,7 @@ func (c *fileCache) scanDir(dir string) bool {
 			if dir != "." {
 				name = dir + "/" + n
 			}
-			e, f, gerr := c.get(name, t)
-			if f != nil {
-				f.Close()
-			}
+			e, gerr := c.entry(name, t)
 			if gerr != nil || e.body == nil {
 				return false
 			}

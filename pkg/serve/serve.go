@@ -240,7 +240,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 			return
 		}
 	}
-	e, f, err := h.files.get(name, typ)
+	e, f, err := h.files.open(name, typ)
 	if err != nil {
 		code, msg := http.StatusNotFound, "not found"
 		if errors.Is(err, fs.ErrPermission) {
