@@ -37,10 +37,18 @@ type section struct {
 	path   string
 	offset int64
 	length int64 // -1: to the end of the file
+	// key and iv, when key is set, decrypt the section (METHOD=AES-128):
+	// read and size then give the clear bytes.
+	key []byte
+	iv  [16]byte
 }
 
 // size is the section's length in bytes.
 func (s section) size() (int64, error) {
+	if s.key != nil {
+		b, err := s.read(-1)
+		return int64(len(b)), err
+	}
 	if s.length >= 0 {
 		return s.length, nil
 	}
@@ -53,6 +61,22 @@ func (s section) size() (int64, error) {
 
 // read returns the section's bytes, at most limit of them (limit < 0: all).
 func (s section) read(limit int64) ([]byte, error) {
+	if s.key != nil {
+		// CBC needs the whole segment for its padding check.
+		raw := s
+		raw.key = nil
+		data, err := raw.read(-1)
+		if err != nil {
+			return nil, err
+		}
+		if data, err = DecryptSegment(s.key, s.iv, data); err != nil {
+			return nil, err
+		}
+		if limit >= 0 && int64(len(data)) > limit {
+			data = data[:limit]
+		}
+		return data, nil
+	}
 	f, err := os.Open(s.path)
 	if err != nil {
 		return nil, err

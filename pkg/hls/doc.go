@@ -32,8 +32,9 @@
 // Verifying. Verify reads a master, a media playlist or a folder and applies
 // the rules in three layers: the playlist text (pure functions, table
 // tested: M1–M2, M5–M7, P3, P6, K1–K2), the files (stat, MPEG-TS packet scan
-// and MP4 box walk: M8–M10), and ffprobe of every segment (M3, M4, M11, P4,
-// P5, S1–S4). Each distinct segment is probed once, NumCPU at a time: one
+// and MP4 box walk: M8–M10; AES-128 segments are decrypted with their key
+// file first, K3), and ffprobe of every segment (M3, M4, M11, P4, P5,
+// S1–S4), encrypted ones in the clear. Each distinct segment is probed once, NumCPU at a time: one
 // ffprobe for streams and format, and for video one for the first frame and
 // one for keyframe packet times. fMP4 fragments and byte ranges are copied
 // with their init section into a temporary file first. Two ffprobe habits

@@ -153,7 +153,7 @@ feed:
 // moov to read a fragment and knows nothing of ranges.
 func (v *verifier) probeOne(ctx context.Context, p *segProbe, tmp string) {
 	input := p.seg.path
-	if p.init != nil || p.seg.offset != 0 || p.seg.length >= 0 {
+	if p.init != nil || p.seg.offset != 0 || p.seg.length >= 0 || p.seg.key != nil {
 		f, err := os.CreateTemp(tmp, "seg-*")
 		if err != nil {
 			p.err = err

@@ -45,7 +45,7 @@ func (v *verifier) addMedia(path string, data []byte, pl *MediaPlaylist, r *Play
 	mc.segs = checkFiles(pl, mc.dir, r, v.initVerdicts())
 	if !v.opts.NoProbe {
 		for i := range mc.segs {
-			if mc.segs[i].present {
+			if mc.segs[i].present && !mc.segs[i].opaque {
 				mc.segs[i].probe = v.probeFor(mc.segs[i], pl.Segments[i].Map, mc.dir)
 			}
 		}

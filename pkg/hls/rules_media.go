@@ -2,7 +2,9 @@ package hls
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -112,16 +114,21 @@ var ivRE = regexp.MustCompile(`^0[xX][0-9a-fA-F]{32}$`)
 type segState struct {
 	sec     section
 	present bool // the file (range) exists and is not empty (M10)
-	kind    container
-	probe   *segProbe // nil when not probed
+	// opaque is set for encrypted segments that cannot be decrypted (K3):
+	// present, but their content is not checked or probed.
+	opaque bool
+	kind   container
+	probe  *segProbe // nil when not probed
 }
 
 // checkFiles applies M10 (files exist, non-empty, ranges inside them), M8
-// (fMP4 init and fragments) and M9 (MPEG-TS program tables) and returns the
-// state of each segment. inits caches init-section verdicts across
+// (fMP4 init and fragments), M9 (MPEG-TS program tables) and K3 (AES-128
+// segments decrypt with their key to TS or fMP4) and returns the state of
+// each segment; encrypted segments are read and probed in the clear. inits caches init-section verdicts across
 // playlists.
 func checkFiles(pl *MediaPlaylist, dir string, r *PlaylistReport, inits map[string]error) []segState {
 	states := make([]segState, len(pl.Segments))
+	keys := map[string]keyFile{} // by folder and URI
 	for i, s := range pl.Segments {
 		st := &states[i]
 		sec, ok := localSection(dir, s.URI, s.ByteRange, r, s.URI, "segment")
@@ -129,13 +136,31 @@ func checkFiles(pl *MediaPlaylist, dir string, r *PlaylistReport, inits map[stri
 			continue
 		}
 		st.sec, st.present = sec, true
-		head, err := sec.read(376)
+		encrypted := s.Key != nil && s.Key.Method == "AES-128"
+		if encrypted {
+			if !decryptable(pl, i, dir, r, keys) {
+				st.opaque = true // K3 said why; the clear content cannot be checked
+				continue
+			}
+			st.sec.key = keys[dir+"\x00"+s.Key.URI].key
+			st.sec.iv, _ = pl.SegmentIV(i, s.Key)
+		}
+		head, err := st.sec.read(376)
+		if encrypted && err != nil && !errors.Is(err, fs.ErrNotExist) {
+			r.add("K3", Must, s.URI, "", "AES-128-CBC with PKCS#7 padding", "the segment does not decrypt with key %q: %v", clip(s.Key.URI), err)
+			st.opaque = true
+			continue
+		}
 		if err != nil {
 			r.add("M10", Must, s.URI, "", "", "cannot read the segment: %v", unwrapPath(err))
 			st.present = false
 			continue
 		}
 		st.kind = sniff(head)
+		if encrypted && !clearContent(head, st.sec, s.URI, r) {
+			st.opaque = true
+			continue
+		}
 		if st.kind == containerUnknown {
 			// Not recognisable: judge it as what its name promises, so a
 			// damaged .ts fails M9 rather than passing unchecked.
@@ -155,7 +180,7 @@ func checkFiles(pl *MediaPlaylist, dir string, r *PlaylistReport, inits map[stri
 			if s.Map == nil {
 				r.add("M8", Must, s.URI, "", "EXT-X-MAP", "an fMP4 segment with no EXT-X-MAP before it")
 			}
-			data, err := sec.read(-1)
+			data, err := st.sec.read(-1)
 			if err == nil {
 				err = checkFragment(data)
 			}
@@ -163,7 +188,7 @@ func checkFiles(pl *MediaPlaylist, dir string, r *PlaylistReport, inits map[stri
 				r.add("M8", Must, s.URI, "", "", "not a valid fMP4 fragment: %v", err)
 			}
 		case containerTS:
-			checkTSFile(sec, s.URI, r)
+			checkTSFile(st.sec, s.URI, r)
 		}
 	}
 	return states
@@ -268,5 +293,72 @@ func looksVideo(codec string) bool {
 			return true
 		}
 	}
+	return false
+}
+
+// keyFile is an AES-128 key as read for one EXT-X-KEY URI.
+type keyFile struct {
+	key []byte
+	err error // why it cannot be used (already reported)
+}
+
+// decryptable reads the key of segment i (once per URI) and applies K3 to
+// it: a local file of exactly 16 bytes. Keys at remote URIs are noted, not
+// fetched.
+func decryptable(pl *MediaPlaylist, i int, dir string, r *PlaylistReport, keys map[string]keyFile) bool {
+	s := pl.Segments[i]
+	id := dir + "\x00" + s.Key.URI
+	kf, seen := keys[id]
+	if !seen {
+		path, err := ResolveURI(dir, s.Key.URI)
+		switch {
+		case err != nil:
+			if _, remote := err.(*RemoteURIError); remote {
+				r.note("keys at remote URIs (%s) are not fetched: encrypted segments are checked only for their size", clip(s.Key.URI))
+			}
+			kf.err = err
+		default:
+			kf.key, kf.err = os.ReadFile(path)
+			switch {
+			case kf.err != nil:
+				r.add("K3", Must, s.URI, "missing", "a 16-byte key file", "key %q cannot be read: %v", clip(s.Key.URI), unwrapPath(kf.err))
+			case len(kf.key) != KeyLen:
+				r.add("K3", Must, s.URI, fmt.Sprintf("%d bytes", len(kf.key)), "16 bytes", "key file %q is %d bytes, not 16", clip(s.Key.URI), len(kf.key))
+				kf.err = ErrKeyLength
+			}
+		}
+		keys[id] = kf
+	}
+	if kf.err != nil {
+		return false
+	}
+	if _, err := pl.SegmentIV(i, s.Key); err != nil {
+		return false // K2 reports the IV
+	}
+	return true
+}
+
+// clearContent applies K3 to a decrypted segment's first bytes: MPEG-TS
+// has its sync byte every 188 bytes, fMP4 opens with a box. head holds the
+// first 376 clear bytes.
+func clearContent(head []byte, sec section, uri string, r *PlaylistReport) bool {
+	switch sniff(head) {
+	case containerTS:
+		data, err := sec.read(-1)
+		if err != nil {
+			return false
+		}
+		for off := 0; off < len(data); off += 188 {
+			if data[off] != 0x47 {
+				r.add("K3", Must, uri, fmt.Sprintf("0x%02x at byte %d", data[off], off), "0x47 every 188 bytes",
+					"the decrypted segment loses the TS sync byte at byte %d", off)
+				return false
+			}
+		}
+		return true
+	case containerFMP4:
+		return true // M8 walks the boxes of the clear fragment
+	}
+	r.add("K3", Must, uri, "", "MPEG-TS or fMP4", "the decrypted segment is neither MPEG-TS nor fMP4 (wrong key or IV?)")
 	return false
 }

@@ -146,6 +146,23 @@ func (p *MediaPlaylist) Encode() ([]byte, error) {
 		if err := checkURI(s.URI); err != nil {
 			return nil, err
 		}
+		// EXT-X-MAP goes before EXT-X-KEY: the key in force at the map
+		// would apply to the init section too (RFC 8216 §4.3.2.5), and
+		// init sections stay clear, as ffmpeg and veza write them.
+		if !sameMap(mp, s.Map) {
+			if s.Map == nil {
+				return nil, fmt.Errorf("segment %d %q: no EXT-X-MAP after one applied", i, s.URI)
+			}
+			var a attrWriter
+			a.quoted("URI", s.Map.URI)
+			if r := s.Map.ByteRange; r != nil {
+				a.quoted("BYTERANGE", fmt.Sprintf("%d@%d", r.Length, r.Offset))
+			}
+			if err := a.line(&b, "EXT-X-MAP"); err != nil {
+				return nil, err
+			}
+			mp = s.Map
+		}
 		if !sameKey(key, s.Key) {
 			var a attrWriter
 			if s.Key == nil {
@@ -161,20 +178,6 @@ func (p *MediaPlaylist) Encode() ([]byte, error) {
 				return nil, err
 			}
 			key = s.Key
-		}
-		if !sameMap(mp, s.Map) {
-			if s.Map == nil {
-				return nil, fmt.Errorf("segment %d %q: no EXT-X-MAP after one applied", i, s.URI)
-			}
-			var a attrWriter
-			a.quoted("URI", s.Map.URI)
-			if r := s.Map.ByteRange; r != nil {
-				a.quoted("BYTERANGE", fmt.Sprintf("%d@%d", r.Length, r.Offset))
-			}
-			if err := a.line(&b, "EXT-X-MAP"); err != nil {
-				return nil, err
-			}
-			mp = s.Map
 		}
 		if s.Discontinuity {
 			b.WriteString("#EXT-X-DISCONTINUITY\n")

@@ -257,6 +257,12 @@ func TestEncodeMediaKeys(t *testing.T) {
 	if back.Segments[1].Key == nil || back.Segments[2].Key != nil {
 		t.Errorf("keys read back wrong: %+v", back.Segments)
 	}
+	// The init section stays clear: its EXT-X-MAP comes before the key.
+	p = &MediaPlaylist{Segments: []Segment{{URI: "a.m4s", Duration: 2, Key: k, Map: &Map{URI: "init.mp4"}}}}
+	out, _ = p.Encode()
+	if m, k := strings.Index(string(out), "#EXT-X-MAP"), strings.Index(string(out), "#EXT-X-KEY"); m < 0 || m > k {
+		t.Errorf("EXT-X-MAP must precede EXT-X-KEY:\n%s", out)
+	}
 	// A map cannot be dropped once applied.
 	p = &MediaPlaylist{Segments: []Segment{{URI: "a", Duration: 1, Map: &Map{URI: "i"}}, {URI: "b", Duration: 1}}}
 	if _, err := p.Encode(); err == nil {
