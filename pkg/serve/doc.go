@@ -8,5 +8,10 @@
 // (playlists, init sections, keys) are kept in memory with their headers and
 // gzip form precomputed and revalidated by a stat at most every StatTTL;
 // larger files go to the socket with sendfile. The caller owns the listener
-// and its shutdown.
+// and its shutdown; it may serve the Handler with net/http, or with Server,
+// which answers plain file requests itself and leaves the rest to net/http.
+//
+// With a signing key, every file, page and API answer needs a link signed
+// with HMAC-SHA256 and an expiry (Signer); playlists are rewritten so the
+// URIs they list carry signatures with the playlist link's own expiry.
 package serve

@@ -53,11 +53,11 @@ func (h *Handler) loadAssets() {
 	}
 }
 
-func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) int {
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 	a := h.assets[strings.TrimPrefix(r.URL.Path, assetPrefix)]
 	if a == nil {
 		http.Error(w, "404 not found", http.StatusNotFound)
-		return http.StatusNotFound
+		return
 	}
 	hdr := w.Header()
 	hdr["Content-Type"] = a.ctype
@@ -66,9 +66,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) int {
 	if _, ok := r.Header["Origin"]; ok {
 		hdr["Access-Control-Allow-Origin"] = hdrStar
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	http.ServeContent(sw, r, "", time.Time{}, bytes.NewReader(a.body))
-	return sw.status()
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }
 
 // assetURL is an asset's URL with a version so browsers reload it when it
@@ -94,7 +92,7 @@ type indexPage struct {
 	Tracks                                    []indexRow
 }
 
-func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request, exp string) int {
+func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request, exp string) {
 	p := indexPage{
 		Dir:         h.cfg.Dir,
 		StyleURL:    h.assetURL("style.css"),
@@ -130,7 +128,7 @@ func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request, exp string)
 			})
 		}
 	}
-	return renderPage(w, "index.html", p)
+	renderPage(w, "index.html", p)
 }
 
 type watchRendition struct {
@@ -145,7 +143,7 @@ type watchPage struct {
 	Renditions                           []watchRendition
 }
 
-func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string) int {
+func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string) {
 	id := strings.TrimPrefix(r.URL.Path, "/watch/")
 	p := watchPage{
 		ID:         id,
@@ -170,7 +168,7 @@ func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string)
 	if master == "" && len(rends) == 0 && h.cfg.Catalog != nil {
 		if _, err := h.cfg.Catalog.Track(r.Context(), id); err != nil {
 			http.Error(w, "404 no track "+strconv.Quote(id), http.StatusNotFound)
-			return http.StatusNotFound
+			return
 		}
 	}
 	if master != "" {
@@ -189,14 +187,14 @@ func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string)
 		}
 		p.Renditions = append(p.Renditions, wr)
 	}
-	return renderPage(w, "watch.html", p)
+	renderPage(w, "watch.html", p)
 }
 
-func renderPage(w http.ResponseWriter, name string, data any) int {
+func renderPage(w http.ResponseWriter, name string, data any) {
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
 		http.Error(w, "500 page error: "+err.Error(), http.StatusInternalServerError)
-		return http.StatusInternalServerError
+		return
 	}
 	hdr := w.Header()
 	hdr["Content-Type"] = []string{"text/html; charset=utf-8"}
@@ -204,7 +202,6 @@ func renderPage(w http.ResponseWriter, name string, data any) int {
 	hdr["X-Content-Type-Options"] = []string{"nosniff"}
 	hdr["Referrer-Policy"] = []string{"no-referrer"} // signed links stay in this tab
 	w.Write(buf.Bytes())
-	return http.StatusOK
 }
 
 // clock formats seconds as h:mm:ss (or m:ss).

@@ -131,8 +131,15 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// Close releases the folder. Requests still running may fail.
-func (h *Handler) Close() error { return h.root.Close() }
+// Close releases the folder and the files kept open. Requests still
+// running may fail.
+func (h *Handler) Close() error {
+	h.files.entries.Range(func(_, v any) bool {
+		h.files.retire(v.(*fileEntry))
+		return true
+	})
+	return h.root.Close()
+}
 
 // Signer returns the signer of links, or nil when links are not signed.
 func (h *Handler) Signer() *Signer { return h.signer }
