@@ -39,6 +39,7 @@ type LadderOptions struct {
 	List        bool
 	// Segment is set by `veza segment`: auto, copy or encode.
 	Segment string
+	ProtectOptions
 }
 
 func init() { register(newCmdLadder) }
@@ -76,6 +77,9 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 			default:
 				return usageErrorf("--format %q: use ts or fmp4", opts.Format)
 			}
+			if _, err := opts.encryption(opts.Format); err != nil {
+				return err
+			}
 			if opts.SegmentTime <= 0 || opts.SegmentTime > 60 {
 				return usageErrorf("--segment-time must be between 0 and 60 seconds")
 			}
@@ -101,6 +105,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
 	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
+	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
 }
 
@@ -127,6 +132,10 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 		if def, err = ladder.Resolve(opts.Ladder); err != nil {
 			return &UsageError{Err: err}
 		}
+	}
+	protect, err := opts.encryption(opts.Format)
+	if err != nil {
+		return err
 	}
 	catPath := opts.Catalog
 	if catPath == "" {
@@ -161,7 +170,8 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout,
-			Segment: ladder.SegmentMode(opts.Segment),
+			Segment:    ladder.SegmentMode(opts.Segment),
+			Encryption: protect, DASH: opts.DASH,
 			OnEvent: func(ev ladder.Event) {
 				switch e := ev.Encode.(type) {
 				case nil:
@@ -234,6 +244,12 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 			v.Name, size, float64(v.Bandwidth)/1000, float64(v.AverageBandwidth)/1000, v.Codecs, v.Segments)
 	}
 	fmt.Fprintf(io.Out, "  master: %s\n", r.Master)
+	if r.MPD != "" {
+		fmt.Fprintf(io.Out, "  dash:   %s\n", r.MPD)
+	}
+	if r.Keys > 0 {
+		fmt.Fprintf(io.Out, "  encrypted with AES-128: %d key file(s) in %s (mode 0600)\n", r.Keys, r.Dir)
+	}
 }
 
 func listLadders(opts *LadderOptions) error {

@@ -47,6 +47,9 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 			default:
 				return usageErrorf("--format %q: use ts or fmp4", opts.Format)
 			}
+			if _, err := opts.encryption(opts.Format); err != nil {
+				return err
+			}
 			if opts.SegmentTime <= 0 || opts.SegmentTime > 60 {
 				return usageErrorf("--segment-time must be between 0 and 60 seconds")
 			}
@@ -67,5 +70,6 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 	fl.BoolVar(&opts.Force, "force", false, "redo the output even when complete and current")
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset when encoding")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never)")
+	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
 }

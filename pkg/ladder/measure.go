@@ -3,7 +3,6 @@ package ladder
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -44,10 +43,17 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
 	}
 	// The codec configuration is in the init section for fMP4 and in every
-	// segment for MPEG-TS.
+	// segment for MPEG-TS (read in the clear when encrypted).
 	sample := filepath.Join(dir, pl.Segments[0].URI)
 	if m := pl.Segments[0].Map; m != nil {
 		sample = filepath.Join(dir, m.URI)
+	} else {
+		clear, done, err := clearCopy(pl, 0, dir, run.keyFor)
+		if err != nil {
+			return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
+		}
+		defer done()
+		sample = clear
 	}
 	res, err := run.prober.Probe(ctx, sample)
 	if err != nil {
@@ -100,24 +106,22 @@ func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.
 		firstEr error
 	)
 	sem := make(chan struct{}, runtime.NumCPU())
-	for _, s := range pl.Segments {
+	for i := range pl.Segments {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			path := filepath.Join(dir, s.URI)
-			if s.Map != nil {
-				joined, err := joinInit(filepath.Join(dir, s.Map.URI), path)
-				if err != nil {
-					mu.Lock()
-					firstEr = err
-					mu.Unlock()
-					return
-				}
-				defer os.Remove(joined)
-				path = joined
+			// ffprobe reads an fMP4 fragment after its init section, and
+			// an encrypted segment in the clear.
+			path, done, err := clearCopy(pl, i, dir, run.keyFor)
+			if err != nil {
+				mu.Lock()
+				firstEr = err
+				mu.Unlock()
+				return
 			}
+			defer done()
 			f, err := run.prober.FirstFrame(ctx, path)
 			mu.Lock()
 			defer mu.Unlock()
@@ -134,29 +138,6 @@ func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.
 	}
 	wg.Wait()
 	return ok, firstEr
-}
-
-// joinInit writes init section + segment to a temporary file, the form in
-// which ffprobe can read an fMP4 segment.
-func joinInit(init, seg string) (string, error) {
-	a, err := os.ReadFile(init)
-	if err != nil {
-		return "", err
-	}
-	b, err := os.ReadFile(seg)
-	if err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp("", "veza-seg-*.mp4")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if _, err := f.Write(append(a, b...)); err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // writeMaster writes the master playlist atomically, variants in ladder

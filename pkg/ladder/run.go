@@ -79,6 +79,12 @@ type Config struct {
 	// when the source allows (SegmentAuto) or as asked. Empty builds the
 	// ladder.
 	Segment SegmentMode
+	// Encryption, when set, encrypts every segment with AES-128 (see
+	// Encryption); nil writes clear segments.
+	Encryption *Encryption
+	// DASH also describes the fMP4 segments with a DASH manifest,
+	// OutDir/<TrackID>/manifest.mpd. It needs Encoding.Format fmp4.
+	DASH bool
 }
 
 // Event is something that happened during a ladder run: a note for people
@@ -98,6 +104,10 @@ type Result struct {
 	TrackID string `json:"track_id"`
 	Dir     string `json:"dir"`
 	Master  string `json:"master"`
+	// MPD is the DASH manifest, with Config.DASH.
+	MPD string `json:"mpd,omitempty"`
+	// Keys counts the AES-128 keys of an encrypted track.
+	Keys int `json:"keys,omitempty"`
 	// UpToDate is set when nothing needed encoding.
 	UpToDate bool `json:"up_to_date"`
 	// Strategy is the one used and Reason why it was chosen.
@@ -178,9 +188,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if trackID == "" {
 		trackID = Slug(cfg.Input)
 	}
+	if cfg.DASH {
+		if err := checkDASH(enc.Format, cfg.Encryption); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
+		}
+	}
 	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: plan.Dropped}
 	r.Master = filepath.Join(r.Dir, MasterName)
+	mpd := filepath.Join(r.Dir, MPDName)
 	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src}
+	if cfg.Encryption != nil {
+		var err error
+		if run.keys, err = openKeyring(*cfg.Encryption, r.Dir); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
+		}
+	}
 
 	hash, err := HashFile(cfg.Input)
 	if err != nil {
@@ -208,10 +230,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		todo = append(todo, rd)
 	}
-	if len(todo) == 0 {
+	if len(todo) == 0 && (!cfg.DASH || exists(mpd)) {
 		if _, err := os.Stat(r.Master); err == nil {
 			// Nothing to measure again: the catalog holds what the master says.
 			r.UpToDate = true
+			if cfg.DASH {
+				r.MPD = mpd
+			}
 			r.Elapsed = time.Since(start).Seconds()
 			return r, nil
 		}
@@ -219,6 +244,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// Nothing may point at renditions about to be rebuilt.
 	if err := removeIfExists(r.Master); err != nil {
+		return nil, err
+	}
+	if err := removeIfExists(mpd); err != nil {
 		return nil, err
 	}
 	for _, rd := range todo {
@@ -254,6 +282,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := writeMaster(r.Master, r.Variants); err != nil {
 		return r, err
 	}
+	if cfg.DASH {
+		if err := run.writeMPD(mpd, r.Variants); err != nil {
+			return r, err
+		}
+		r.MPD = mpd
+	}
+	if err := run.recordKeys(ctx); err != nil {
+		return r, err
+	}
 	r.Elapsed = time.Since(start).Seconds()
 	return r, nil
 }
@@ -268,6 +305,7 @@ type runner struct {
 	src           *ffprobe.Result
 	ffmpegVersion string
 	mu            sync.Mutex // serialises OnEvent
+	keys          *keyring   // nil: segments stay clear
 }
 
 func (run *runner) emit(ev Event) {
@@ -294,6 +332,14 @@ func (run *runner) fingerprint(contentHash string, r Rendition) string {
 	parts := []string{planVersion, contentHash, r.Rung.Fingerprint(), fmt.Sprint(r.Copy), fmt.Sprint(r.Width, "x", r.Height),
 		run.plan.FPS.String(), fmt.Sprint(run.plan.GOP), fmt.Sprint(run.plan.SegmentTime),
 		fmt.Sprint(run.plan.Deinterlace, run.plan.Audio), string(run.enc.Format), run.enc.Preset, run.ffmpegVersion}
+	// Encryption and DASH count only when asked for, so clear HLS output
+	// made before they existed stays current. Keys enter as a digest.
+	if run.keys != nil {
+		parts = append(parts, run.keys.fingerprint())
+	}
+	if run.cfg.DASH {
+		parts = append(parts, "dash")
+	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))
 	return hex.EncodeToString(sum[:16])
 }
@@ -316,7 +362,7 @@ func (run *runner) complete(ctx context.Context, r Rendition, fp string) bool {
 		return false
 	}
 	rows, err := run.cfg.Catalog.Segments(ctx, run.trackID, r.Name)
-	if err != nil || len(rows) != len(segs) {
+	if err != nil || len(rows) != len(segs) || !run.keysOnDisk(pl) {
 		return false
 	}
 	for i := range rows {
@@ -497,6 +543,11 @@ func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Comman
 		pl.IndependentSegments = true
 		for _, s := range pl.Segments {
 			pl.TargetDuration = max(pl.TargetDuration, hls.RoundHalfUp(s), 1)
+		}
+		if run.keys != nil {
+			if err := run.keys.encryptPlaylist(ctx, pl, filepath.Dir(o.Playlist)); err != nil {
+				return fmt.Errorf("rendition %s: encrypting: %w", o.Rendition.Name, err)
+			}
 		}
 		if err := hls.WriteMedia(o.Playlist, pl); err != nil {
 			return err
