@@ -113,7 +113,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 			if opts.Live {
 				results[i].Report, err = hls.VerifyLive(ctx, p, hls.LiveOptions{Duration: opts.Duration, Interval: opts.Interval})
 			} else {
-				results[i].Report, err = hls.Verify(ctx, p, hopts)
+				results[i].Report, err = verifyPath(ctx, p, hopts)
 			}
 			if err != nil {
 				results[i].Error = err.Error()
@@ -228,8 +228,11 @@ func findingWhere(f hls.Finding) string {
 }
 
 func describePlaylist(p hls.PlaylistReport) string {
-	if p.Kind == "master" {
+	switch p.Kind {
+	case "master":
 		return "master, " + pluralize(p.Variants, "variant")
+	case "mpd":
+		return "DASH MPD, " + pluralize(p.Variants, "representation") + ", " + pluralize(p.Segments, "segment")
 	}
 	return "media, " + pluralize(p.Segments, "segment")
 }

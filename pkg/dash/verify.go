@@ -162,6 +162,7 @@ func verifyOne(path string) hls.PlaylistReport {
 			}
 		}
 	}
+	sort.SliceStable(c.r.Findings, func(i, j int) bool { return c.r.Findings[i].Rule < c.r.Findings[j].Rule })
 	return *c.r
 }
 
