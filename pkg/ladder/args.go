@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/veza-media/veza/pkg/encode"
 )
 
 // Format is the HLS segment container.
@@ -85,28 +87,53 @@ const (
 func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 	enc = enc.withDefaults()
 	cmd := Command{SegmentTime: p.SegmentTime, Format: enc.Format}
-	var video []int
+	var video, audio []int
 	for i, r := range rs {
 		if r.Width > 0 && !r.Copy {
 			video = append(video, i)
 		}
+		if r.AudioBitrate > 0 && p.Audio && !r.Copy {
+			audio = append(audio, i)
+		}
 	}
+	var graph []string
 	labels := map[int]string{}
+	// Silence cuts come after the frame-rate change, so that they fall on
+	// output frames, and cut picture and sound in one concat.
+	trim := len(p.Conditioning.Keep) > 0 && (len(video) > 0 || len(audio) > 0)
+	vsrc, sep := "[0:v:0]", ","
 	if len(video) > 0 {
-		var g strings.Builder
-		g.WriteString("[0:v:0]")
 		var chain []string
 		if p.Deinterlace {
 			chain = append(chain, "bwdif=mode=send_frame")
 		}
 		chain = append(chain, "fps="+p.FPS.String(), "format=yuv420p")
-		g.WriteString(strings.Join(chain, ","))
+		vsrc += strings.Join(chain, ",")
+		if trim {
+			graph = append(graph, vsrc+"[vpre]")
+			vsrc, sep = "[vcut]", ""
+		}
+	}
+	asrc := "[0:a:0]"
+	if trim {
+		vin, ain := "", ""
+		if len(video) > 0 {
+			vin = "[vpre]"
+		}
+		if len(audio) > 0 {
+			ain, asrc = asrc, "[acut]"
+		}
+		graph = append(graph, encode.TrimGraph(p.Conditioning.Keep, vin, ain, "[vcut]", "[acut]"))
+	}
+	if len(video) > 0 {
+		var g strings.Builder
+		g.WriteString(vsrc)
 		if len(video) == 1 {
 			i := video[0]
 			labels[i] = "v0"
-			fmt.Fprintf(&g, ",scale=%d:%d:flags=bicubic,setsar=1[v0]", rs[i].Width, rs[i].Height)
+			fmt.Fprintf(&g, "%sscale=%d:%d:flags=bicubic,setsar=1[v0]", sep, rs[i].Width, rs[i].Height)
 		} else {
-			fmt.Fprintf(&g, ",split=%d", len(video))
+			fmt.Fprintf(&g, "%ssplit=%d", sep, len(video))
 			for k := range video {
 				fmt.Fprintf(&g, "[s%d]", k)
 			}
@@ -115,8 +142,30 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 				fmt.Fprintf(&g, ";[s%d]scale=%d:%d:flags=bicubic,setsar=1[v%d]", k, rs[i].Width, rs[i].Height, k)
 			}
 		}
-		cmd.FilterComplex = g.String()
+		graph = append(graph, g.String())
 	}
+	// The loudness filter runs once, before the sound is split to the rungs.
+	alabels := map[int]string{}
+	if len(audio) > 0 && (trim || p.Conditioning.AudioFilter != "") {
+		var g strings.Builder
+		g.WriteString(asrc)
+		var chain []string
+		if p.Conditioning.AudioFilter != "" {
+			chain = append(chain, p.Conditioning.AudioFilter)
+		}
+		if len(audio) > 1 {
+			chain = append(chain, fmt.Sprintf("asplit=%d", len(audio)))
+		} else if len(chain) == 0 {
+			chain = append(chain, "anull")
+		}
+		g.WriteString(strings.Join(chain, ","))
+		for k, i := range audio {
+			alabels[i] = "[a" + strconv.Itoa(k) + "]"
+			g.WriteString(alabels[i])
+		}
+		graph = append(graph, g.String())
+	}
+	cmd.FilterComplex = strings.Join(graph, ";")
 	for i, r := range rs {
 		o := Output{Rendition: r, Dir: filepath.Join(outDir, r.Name)}
 		o.Playlist = filepath.Join(o.Dir, PlaylistName)
@@ -138,7 +187,11 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 			o.Args = append(o.Args, p.videoArgs(r, enc)...)
 		}
 		if r.AudioBitrate > 0 && p.Audio {
-			o.Maps = append(o.Maps, "0:a:0")
+			m := "0:a:0"
+			if l, ok := alabels[i]; ok {
+				m = l
+			}
+			o.Maps = append(o.Maps, m)
 			o.Args = append(o.Args, audioArgs(r)...)
 		}
 		cmd.Outputs = append(cmd.Outputs, o)

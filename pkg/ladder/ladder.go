@@ -48,6 +48,9 @@ type Ladder struct {
 	// SegmentTime overrides the segment duration in seconds (the replay
 	// ladder uses 10). Zero means the command's --segment-time.
 	SegmentTime float64 `yaml:"segment_time,omitempty" json:"segment_time,omitempty"`
+	// AudioProcessing holds loudness, true_peak, lra, trim_silence and
+	// silence_threshold: what is done to the sound before the rungs split.
+	AudioProcessing `yaml:",inline"`
 }
 
 // IsAudio says whether every rung is audio only.
@@ -107,6 +110,11 @@ var builtins = map[string]Ladder{
 		{Name: "medium", AudioCodec: "aac", AudioBitrate: 128},
 		{Name: "low", AudioCodec: "aac", AudioBitrate: 64},
 	}},
+	// The replay of a live radio show: MP3 256k, -14 LUFS, silences of 3 s
+	// or more cut, 10 s segments.
+	"replay": {Name: "replay", SegmentTime: 10, Rungs: []Rung{
+		{Name: "mp3_256", AudioCodec: "mp3", AudioBitrate: 256},
+	}, AudioProcessing: AudioProcessing{Loudness: -14, TrimSilence: 3}},
 }
 
 // Builtin returns a built-in ladder by name.
@@ -209,5 +217,5 @@ func (l Ladder) Validate() error {
 	if l.SegmentTime < 0 {
 		return fmt.Errorf("segment_time must be positive")
 	}
-	return nil
+	return l.AudioProcessing.Validate()
 }

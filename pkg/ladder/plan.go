@@ -75,6 +75,9 @@ type Plan struct {
 	Audio bool
 	// Dropped lists rungs left out and why (never upscale, no video...).
 	Dropped []string
+	// Conditioning is the silence cutting and loudness filter applied to
+	// the source before the rungs split; Run fills it from its analysis.
+	Conditioning Conditioning `json:"-"`
 }
 
 // MaxFPS caps the output frame rate.

@@ -85,6 +85,10 @@ type Config struct {
 	// DASH also describes the fMP4 segments with a DASH manifest,
 	// OutDir/<TrackID>/manifest.mpd. It needs Encoding.Format fmp4.
 	DASH bool
+	// Audio overrides the ladder's loudness and silence settings field by
+	// field (non-zero fields win); it is how flags reach `veza segment`,
+	// which has no ladder.
+	Audio AudioProcessing
 }
 
 // Event is something that happened during a ladder run: a note for people
@@ -119,6 +123,8 @@ type Result struct {
 	Dropped  []string  `json:"dropped,omitempty"`
 	Variants []Variant `json:"variants"`
 	Elapsed  float64   `json:"elapsed"`
+	// Loudness reports the loudness and silence processing, when asked for.
+	Loudness *LoudnessReport `json:"loudness,omitempty"`
 }
 
 // Variant is one rendition as the master playlist describes it.
@@ -165,8 +171,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var plan *Plan
 	var planWhy string
 	var err error
+	audio := cfg.Ladder.AudioProcessing.Override(cfg.Audio)
 	if cfg.Segment != "" {
-		plan, planWhy, err = segmentPlan(ctx, prober, src, cfg.Segment, cfg.SegmentTime, enc.Format)
+		mode := cfg.Segment
+		if audio.Active() {
+			// Cutting and normalising change the sound: nothing to copy.
+			if mode == SegmentCopy {
+				return nil, fmt.Errorf("%s %q: cannot stream-copy: %s", what, cfg.Input, processingNote(audio))
+			}
+			mode = SegmentEncode
+		}
+		plan, planWhy, err = segmentPlan(ctx, prober, src, mode, cfg.SegmentTime, enc.Format)
+		if err == nil && audio.Active() {
+			planWhy = "encode: " + processingNote(audio)
+		}
 	} else {
 		l := cfg.Ladder
 		if l.Name == "" {
@@ -176,7 +194,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			l, _ = Builtin(name)
 		}
+		audio = l.AudioProcessing.Override(cfg.Audio)
 		plan, err = NewPlan(SourceFromProbe(src), l, cfg.SegmentTime)
+	}
+	if err == nil {
+		err = audio.Validate()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
@@ -196,7 +218,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: plan.Dropped}
 	r.Master = filepath.Join(r.Dir, MasterName)
 	mpd := filepath.Join(r.Dir, MPDName)
-	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src}
+	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: audio}
 	if cfg.Encryption != nil {
 		var err error
 		if run.keys, err = openKeyring(*cfg.Encryption, r.Dir); err != nil {
@@ -237,8 +259,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if cfg.DASH {
 				r.MPD = mpd
 			}
+			run.loudnessFromCatalog(ctx)
 			r.Elapsed = time.Since(start).Seconds()
 			return r, nil
+		}
+	}
+
+	// One analysis of the source serves every rung (and every process).
+	if len(todo) > 0 {
+		if err := run.condition(ctx); err != nil {
+			return r, err
 		}
 	}
 
@@ -291,6 +321,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := run.recordKeys(ctx); err != nil {
 		return r, err
 	}
+	if err := run.measureLoudness(ctx, r.Encoded); err != nil {
+		return r, err
+	}
 	r.Elapsed = time.Since(start).Seconds()
 	return r, nil
 }
@@ -304,8 +337,10 @@ type runner struct {
 	trackID       string
 	src           *ffprobe.Result
 	ffmpegVersion string
-	mu            sync.Mutex // serialises OnEvent
-	keys          *keyring   // nil: segments stay clear
+	// audio is the loudness and silence processing asked for.
+	audio AudioProcessing
+	mu    sync.Mutex // serialises OnEvent
+	keys  *keyring   // nil: segments stay clear
 }
 
 func (run *runner) emit(ev Event) {
@@ -339,6 +374,9 @@ func (run *runner) fingerprint(contentHash string, r Rendition) string {
 	}
 	if run.cfg.DASH {
 		parts = append(parts, "dash")
+	}
+	if a := run.audio.fingerprint(); a != "" {
+		parts = append(parts, a)
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))
 	return hex.EncodeToString(sum[:16])
@@ -455,7 +493,7 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 		Inputs:        []encode.Input{{Path: run.cfg.Input}},
 		FilterComplex: cmd.FilterComplex,
 		Overwrite:     true,
-		Duration:      time.Duration(run.src.Summary.Duration * float64(time.Second)),
+		Duration:      run.outputDuration(),
 		Timeout:       run.cfg.Timeout,
 	}
 	names := make([]string, len(cmd.Outputs))
