@@ -92,14 +92,15 @@ func TestTrimAndNormalizeVideo(t *testing.T) {
 	if len(keep) != 2 {
 		t.Fatalf("keep %v, want two pieces around the gap", keep)
 	}
-	graph := "[0:v:0]fps=25[vpre];" + TrimGraph(keep, "[vpre]", "[0:a:0]", "[vout]", "[acut]") + ";[acut]" + n.Filter + "[aout]"
 	out := filepath.Join(t.TempDir(), "out.mp4")
 	job := &Job{
-		Inputs:        []Input{{Path: src}},
-		FilterComplex: graph,
-		Outputs: []Output{{Path: out, Maps: []string{"[vout]", "[aout]"}, VideoCodec: "libx264", AudioCodec: "aac",
-			Args: []string{"-preset", "ultrafast", "-ar", "48000"}}},
+		Inputs: []Input{{Path: src}},
+		Outputs: []Output{{Path: out, VideoCodec: "libx264", AudioCodec: "aac", VideoFilter: "format=yuv420p",
+			Args: []string{"-preset", "ultrafast"}}},
 		Overwrite: true,
+	}
+	if err := job.Condition(keep, n.Filter, 48000); err != nil {
+		t.Fatal(err)
 	}
 	if err := job.Run(ctx); err != nil {
 		t.Fatal(err)
