@@ -42,6 +42,7 @@ var fileTypes = map[string]fileType{
 	".wav":  {"audio/wav", kindMedia},
 	".webm": {"video/webm", kindMedia},
 	".key":  {"application/octet-stream", kindKey},
+	".bin":  {"application/octet-stream", kindKey}, // AES-128 keys named key.bin
 	".jpg":  {"image/jpeg", kindMedia},
 	".png":  {"image/png", kindMedia},
 }
