@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -363,9 +364,15 @@ func readFastRequest(br *bufio.Reader) (req fastRequest, ok bool, err error) {
 		if !found || len(name) == 0 || name[0] == ' ' || name[0] == '\t' || bytes.ContainsAny(h, "\r\n") {
 			return req, false, nil // folded or malformed: net/http decides
 		}
+		if !validHeader(name, value) {
+			return req, false, nil // net/http answers 400
+		}
 		value = bytes.TrimSpace(value)
 		switch {
 		case len(name) == 4 && bytes.EqualFold(name, []byte("host")):
+			if host || !validHost(value) {
+				return req, false, nil // duplicate or bad Host: 400 from net/http
+			}
 			host = true
 		case bytes.EqualFold(name, []byte("connection")):
 			if containsToken(value, "close") {
@@ -414,6 +421,39 @@ var plainPathByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// validHeader applies net/http's rules: a name of token characters, a
+// value without control characters other than tab.
+func validHeader(name, value []byte) bool {
+	for _, c := range name {
+		if !tokenByte[c] {
+			return false
+		}
+	}
+	for _, c := range value {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+var tokenByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c > ' ' && c < 0x7f && !strings.ContainsRune("\"(),/:;<=>?@[\\]{}", rune(c))
+	}
+	return t
+}()
+
+// validHost is net/http's check of a Host value's bytes.
+func validHost(v []byte) bool {
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!$%&'()*+,-.:;=[]_~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 func containsToken(v []byte, tok string) bool {
 	for len(v) > 0 {
