@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/hls"
 )
 
 // AudioProcessing is a ladder's loudness normalisation and silence
@@ -243,8 +245,12 @@ func (run *runner) measureLoudness(ctx context.Context, encoded []string) error 
 		if !want[r.Name] || r.AudioBitrate <= 0 || !run.plan.Audio {
 			continue
 		}
-		playlist := filepath.Join(run.res.Dir, r.Name, PlaylistName)
+		playlist, done, err := run.clearPlaylist(filepath.Join(run.res.Dir, r.Name, PlaylistName))
+		if err != nil {
+			return fmt.Errorf("rendition %s: %w", r.Name, err)
+		}
 		m, err := encode.MeasureLoudness(ctx, run.cfg.FFmpeg, playlist, seconds(minSilence), run.cfg.Timeout)
+		done()
 		if err != nil {
 			return fmt.Errorf("rendition %s: %w", r.Name, err)
 		}
@@ -259,6 +265,76 @@ func (run *runner) measureLoudness(ctx context.Context, encoded []string) error 
 		run.note(fmt.Sprintf("%s measured: %.2f LUFS, true peak %.2f dBTP, LRA %.2f LU over %.2f s", r.Name, m.I, m.TruePeak, m.LRA, m.Duration))
 	}
 	return nil
+}
+
+// clearPlaylist returns a media playlist ffmpeg can read from start to end
+// without keys: the playlist itself, or for an encrypted rendition (whose
+// key URIs may point at a server) a decrypted copy in a temporary folder.
+// done removes the copy.
+func (run *runner) clearPlaylist(playlist string) (path string, done func(), err error) {
+	if run.keys == nil {
+		return playlist, func() {}, nil
+	}
+	pl, err := hls.ReadMedia(playlist)
+	if err != nil {
+		return "", nil, err
+	}
+	tmp, err := os.MkdirTemp("", "veza-clear-")
+	if err != nil {
+		return "", nil, err
+	}
+	done = func() { os.RemoveAll(tmp) }
+	dir := filepath.Dir(playlist)
+	maps := map[string]*hls.Map{} // one copy per init section, shared like the original
+	for i := range pl.Segments {
+		s := &pl.Segments[i]
+		data, err := os.ReadFile(filepath.Join(dir, s.URI))
+		if err != nil {
+			done()
+			return "", nil, err
+		}
+		if k := s.Key; k != nil && k.Method == "AES-128" {
+			key, ok := run.keyFor(k.URI)
+			iv, ivErr := pl.SegmentIV(i, k)
+			if !ok || ivErr != nil {
+				done()
+				return "", nil, fmt.Errorf("segment %s: no key to read it with", s.URI)
+			}
+			if data, err = hls.DecryptSegment(key, iv, data); err != nil {
+				done()
+				return "", nil, fmt.Errorf("segment %s: %w", s.URI, err)
+			}
+		}
+		s.Key = nil
+		name := fmt.Sprintf("seg_%05d%s", i, filepath.Ext(s.URI))
+		if err := os.WriteFile(filepath.Join(tmp, name), data, 0o600); err != nil {
+			done()
+			return "", nil, err
+		}
+		s.URI = name
+		if m := s.Map; m != nil {
+			c, ok := maps[m.URI]
+			if !ok {
+				c = &hls.Map{URI: fmt.Sprintf("init_%d.mp4", len(maps)), ByteRange: m.ByteRange}
+				init, err := os.ReadFile(filepath.Join(dir, m.URI))
+				if err == nil {
+					err = os.WriteFile(filepath.Join(tmp, c.URI), init, 0o600)
+				}
+				if err != nil {
+					done()
+					return "", nil, err
+				}
+				maps[m.URI] = c
+			}
+			s.Map = c
+		}
+	}
+	out := filepath.Join(tmp, PlaylistName)
+	if err := hls.WriteMedia(out, pl); err != nil {
+		done()
+		return "", nil, err
+	}
+	return out, done, nil
 }
 
 // loudnessFromCatalog rebuilds the report of an earlier run from the

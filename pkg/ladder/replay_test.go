@@ -238,3 +238,24 @@ func streamSpan(t *testing.T, path, stream string) (start, end float64) {
 	}
 	return start, end
 }
+
+// An encrypted replay whose key URI points at a server is still measured:
+// from a decrypted copy of its segments.
+func TestReplayEncryptedIsMeasured(t *testing.T) {
+	ctx := context.Background()
+	src := makeGap(t, t.TempDir(), false)
+	out := t.TempDir()
+	replay, _ := Builtin("replay")
+	res, err := Run(ctx, Config{Input: src, OutDir: out, Catalog: openCatalog(t, out), Ladder: replay,
+		Encryption: &Encryption{KeyURL: "https://keys.example/{key}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := hls.ReadMedia(filepath.Join(res.Dir, "mp3_256", PlaylistName))
+	if err != nil || pl.Segments[0].Key == nil {
+		t.Fatalf("playlist %+v, %v: want encrypted segments", pl, err)
+	}
+	if o := res.Loudness.Outputs; len(o) != 1 || o[0].I == nil || math.Abs(*o[0].I+14) > 1 || math.Abs(o[0].Duration-12.5) > 0.3 {
+		t.Errorf("outputs %+v", o)
+	}
+}
