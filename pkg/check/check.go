@@ -36,6 +36,10 @@ type Config struct {
 	Seconds float64
 	// PlayerJS is the hls.js script the browser runs (serve.LoadPlayer).
 	PlayerJS []byte
+	// DASHPlayerJS is the Shaka Player script that plays DASH manifests
+	// (serve.LoadDASHPlayer). It is needed only when the target holds an
+	// .mpd.
+	DASHPlayerJS []byte
 	// Chromium is the browser binary. It defaults to chromium on PATH,
 	// then /usr/bin/chromium; a browser is never downloaded.
 	Chromium string
@@ -71,6 +75,10 @@ type Result struct {
 	// Played is the seconds of media played (play checks).
 	Played float64 `json:"played,omitempty"`
 	Passed bool    `json:"passed"`
+	// Skipped is set when the check could not run here for a reason that
+	// is not the output's fault (Error says why): the browser cannot
+	// decode the codec at all. Skipped checks do not fail.
+	Skipped bool `json:"skipped,omitempty"`
 	// Error says why the check failed.
 	Error   string        `json:"error,omitempty"`
 	Elapsed time.Duration `json:"elapsed_ns"`
@@ -102,7 +110,7 @@ type Report struct {
 func (r *Report) Failed() int {
 	n := 0
 	for _, res := range r.Results {
-		if !res.Passed {
+		if !res.Passed && !res.Skipped {
 			n++
 		}
 	}
@@ -141,6 +149,10 @@ type variant struct {
 	bandwidth  int64
 	resolution string
 	video      bool
+	// mime is the DASH mimeType ("" for HLS: MP4 is assumed); urls are the
+	// init and media segments a DASH Representation may load.
+	mime string
+	urls []string
 }
 
 // target is one playlist to check and its variants.
@@ -148,6 +160,7 @@ type target struct {
 	name     string // relative to the root, slash-separated
 	variants []variant
 	master   bool
+	dash     bool // an MPD played with Shaka Player
 }
 
 // Run checks cfg.Target and returns the report. An error means the check
@@ -167,6 +180,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(cfg.DASHPlayerJS) == 0 && slices.ContainsFunc(targets, func(t target) bool { return t.dash }) {
+		return nil, errors.New("check: an .mpd is to be played but no DASH player script was given")
+	}
 	chromium, err := FindChromium(cfg.Chromium)
 	if err != nil {
 		return nil, err
@@ -180,6 +196,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	mux := http.NewServeMux()
 	sub, _ := fs.Sub(harnessFS, "harness")
 	mux.Handle("/_check/", http.StripPrefix("/_check/", http.FileServerFS(sub)))
+	mux.HandleFunc("/_check/shaka.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(cfg.DASHPlayerJS) // empty when no MPD is checked
+	})
 	mux.Handle("/", h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -239,13 +259,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	for _, t := range targets {
 		masterURL := base + "/" + escapePath(t.name)
+		var skipped map[int]string
 		if t.master {
-			if err := checkCodecs(bctx, t, add); err != nil {
+			if skipped, err = checkCodecs(bctx, t, add); err != nil {
 				return nil, runErr(ctx, err)
 			}
 		}
 		for _, v := range t.variants {
-			res, err := play(bctx, cfg, t, v, masterURL)
+			if why, ok := skipped[v.index]; ok {
+				add(Result{Master: t.name, Kind: KindPlay, Variant: v.index, URI: v.uri, Codecs: v.codecs,
+					Bandwidth: v.bandwidth, Resolution: v.resolution, Skipped: true, Error: why})
+				continue
+			}
+			var res Result
+			if t.dash {
+				res, err = playDASH(bctx, cfg, t, v, masterURL)
+			} else {
+				res, err = play(bctx, cfg, t, v, masterURL)
+			}
 			if err != nil {
 				return nil, runErr(ctx, err)
 			}
@@ -266,6 +297,9 @@ func runErr(ctx context.Context, err error) error {
 // mimeType is what MSE is asked about for a CODECS string. hls.js feeds
 // MSE fMP4 whatever the segments' container, so MP4 is the right question.
 func mimeType(v variant) string {
+	if v.mime != "" {
+		return v.mime + `; codecs="` + v.codecs + `"`
+	}
 	kind := "audio"
 	if v.video {
 		kind = "video"
@@ -289,7 +323,11 @@ func hasVideo(codecs string, res hls.Resolution) bool {
 	return false
 }
 
-func checkCodecs(ctx context.Context, t target, add func(Result)) error {
+// checkCodecs asks MSE about each variant's CODECS. A refused variant
+// whose codec the browser cannot decode in any profile (its reference
+// string is refused too) is skipped, with the reason, rather than failed:
+// the returned map holds those variants, by index, for play to skip.
+func checkCodecs(ctx context.Context, t target, add func(Result)) (map[int]string, error) {
 	var types []string
 	for _, v := range t.variants {
 		types = append(types, mimeType(v))
@@ -297,7 +335,32 @@ func checkCodecs(ctx context.Context, t target, add func(Result)) error {
 	start := time.Now()
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](jsCall("vezaSupported", types)))
 	if err != nil {
-		return err
+		return nil, err
+	}
+	skipped := map[int]string{}
+	for i, v := range t.variants {
+		if v.codecs == "" || (i < len(ok) && ok[i]) {
+			continue
+		}
+		refs := referenceTypes(v)
+		if len(refs) == 0 {
+			continue
+		}
+		var mimes []string
+		for _, r := range refs {
+			mimes = append(mimes, r.mime)
+		}
+		refOK, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](jsCall("vezaSupported", mimes)))
+		if err != nil {
+			return nil, err
+		}
+		for j, good := range refOK {
+			if !good {
+				skipped[v.index] = fmt.Sprintf("this browser decodes no %s at all (MSE refuses even %s): not checked here",
+					refs[j].entry, refs[j].mime)
+				break
+			}
+		}
 	}
 	for i, v := range t.variants {
 		r := Result{Master: t.name, Kind: KindCodecs, Variant: v.index, URI: v.uri, Codecs: v.codecs,
@@ -307,12 +370,14 @@ func checkCodecs(ctx context.Context, t target, add func(Result)) error {
 			r.Error = "no CODECS attribute: players must guess the codecs (HLS-RULES P4)"
 		case i < len(ok) && ok[i]:
 			r.Passed = true
+		case skipped[v.index] != "":
+			r.Skipped, r.Error = true, skipped[v.index]
 		default:
 			r.Error = "MSE refuses " + types[i]
 		}
 		add(r)
 	}
-	return nil
+	return skipped, nil
 }
 
 // playOutcome is what vezaPlay resolves to.
@@ -383,6 +448,13 @@ func findTargets(t string) (dir string, targets []target, err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("check %q: %w", t, errors.Unwrap(err))
 	}
+	if !st.IsDir() && strings.EqualFold(path.Ext(t), ".mpd") {
+		tg, err := readMPDTarget(filepath.Dir(t), filepath.Base(t))
+		if err != nil {
+			return "", nil, err
+		}
+		return filepath.Dir(t), []target{tg}, nil
+	}
 	if !st.IsDir() {
 		tg, err := readTarget(filepath.Dir(t), filepath.Base(t))
 		if err != nil {
@@ -390,13 +462,22 @@ func findTargets(t string) (dir string, targets []target, err error) {
 		}
 		return filepath.Dir(t), []target{tg}, nil
 	}
-	var masters, media []target
+	var masters, media, mpds []target
 	err = filepath.WalkDir(t, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() && p != t && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.EqualFold(path.Ext(d.Name()), ".mpd") {
+			rel, _ := filepath.Rel(t, p)
+			tg, err := readMPDTarget(t, filepath.ToSlash(rel))
+			if err != nil {
+				return err
+			}
+			mpds = append(mpds, tg)
+			return nil
 		}
 		if d.IsDir() || !strings.EqualFold(path.Ext(d.Name()), ".m3u8") {
 			return nil
@@ -418,11 +499,13 @@ func findTargets(t string) (dir string, targets []target, err error) {
 	}
 	switch {
 	case len(masters) > 0:
-		return t, masters, nil
+		return t, append(masters, mpds...), nil
 	case len(media) > 0:
-		return t, media, nil
+		return t, append(media, mpds...), nil
+	case len(mpds) > 0:
+		return t, mpds, nil
 	}
-	return "", nil, fmt.Errorf("check %q: no .m3u8 playlist in this folder", t)
+	return "", nil, fmt.Errorf("check %q: no .m3u8 playlist or .mpd manifest in this folder", t)
 }
 
 func readTarget(dir, name string) (target, error) {

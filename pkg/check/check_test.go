@@ -209,6 +209,8 @@ func TestJUnitGolden(t *testing.T) {
 			Played: 2.04, Passed: true, Elapsed: 2500 * time.Millisecond},
 		{Master: "u/index.m3u8", Kind: KindPlay, Variant: 0, URI: "index.m3u8", Played: 0.5,
 			Error: "fatal mediaError error: <bufferAppendError> & more", Elapsed: time.Second},
+		{Master: "t/master.m3u8", Kind: KindPlay, Variant: 1, URI: "hevc/index.m3u8", Skipped: true,
+			Error: "this browser decodes no hvc1 at all", Elapsed: 0},
 	}}
 	var buf bytes.Buffer
 	must(t, rep.WriteJUnit(&buf))

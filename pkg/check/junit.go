@@ -15,6 +15,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr,omitempty"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -23,6 +24,7 @@ type junitSuite struct {
 	Name       string          `xml:"name,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
+	Skipped    int             `xml:"skipped,attr,omitempty"`
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -38,7 +40,12 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -70,7 +77,12 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		case KindPlay:
 			c.SystemOut = fmt.Sprintf("played %.2f s", res.Played)
 		}
-		if !res.Passed {
+		switch {
+		case res.Skipped:
+			c.Skipped = &junitSkipped{Message: res.Error}
+			s.Skipped++
+			out.Skipped++
+		case !res.Passed:
 			c.Failure = &junitFailure{Message: res.Error, Type: res.Kind, Text: res.Error}
 			s.Failures++
 			out.Failures++

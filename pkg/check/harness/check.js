@@ -88,4 +88,90 @@
       hls.attachMedia(video);
     });
   };
+  // vezaPlayDASH plays Representation repID of the MPD at mpdURL with Shaka
+  // Player, ABR off and restricted from the start to the Representation's
+  // bandwidth (and size, for video), until `seconds` of media have played,
+  // the media ends, an error happens or timeoutMs passes. It reports the
+  // segment URLs Shaka fetched so Go can check they are all this
+  // Representation's. It resolves to a report; it never rejects.
+  window.vezaPlayDASH = function (mpdURL, repID, bandwidth, width, height, seconds, timeoutMs) {
+    return new Promise(function (resolve) {
+      var out = { played: 0, error: '', ended: false, duration: 0, loaded: [], found: false };
+      if (!window.shaka) { out.error = 'Shaka Player did not load'; resolve(out); return; }
+      shaka.polyfill.installAll();
+      if (!shaka.Player.isBrowserSupported()) { out.error = 'Shaka Player: this browser lacks Media Source Extensions'; resolve(out); return; }
+      var stage = document.getElementById('stage');
+      var video = document.createElement('video');
+      video.muted = true;
+      video.playsInline = true;
+      stage.appendChild(video);
+      var player = new shaka.Player();
+      var finished = false;
+
+      function played() {
+        var total = 0, r = video.played;
+        for (var i = 0; i < r.length; i++) total += r.end(i) - r.start(i);
+        return total;
+      }
+      function describe(e) {
+        if (!e) return 'unknown error';
+        var msg = 'Shaka error ' + e.code + ' (category ' + e.category + ')';
+        if (e.data && e.data.length) {
+          try { msg += ': ' + JSON.stringify(e.data).slice(0, 300); } catch (x) { /* cyclic data */ }
+        }
+        return msg;
+      }
+      function finish(err) {
+        if (finished) return;
+        finished = true;
+        clearInterval(poll);
+        clearTimeout(timer);
+        out.played = played();
+        out.duration = isFinite(video.duration) ? video.duration : 0;
+        if (err && !out.error) out.error = err;
+        player.destroy().catch(function () { /* already torn down */ }).then(function () {
+          video.remove();
+          resolve(out);
+        });
+      }
+
+      var restrictions = { minBandwidth: bandwidth, maxBandwidth: bandwidth };
+      if (width > 0) {
+        restrictions.minWidth = width; restrictions.maxWidth = width;
+        restrictions.minHeight = height; restrictions.maxHeight = height;
+      }
+      player.configure({ abr: { enabled: false }, restrictions: restrictions });
+      player.addEventListener('error', function (ev) { finish(describe(ev.detail)); });
+      video.addEventListener('ended', function () { out.ended = true; finish(''); });
+      video.addEventListener('error', function () {
+        var e = video.error;
+        finish('media element error ' + (e ? e.code + ': ' + e.message : ''));
+      });
+      var poll = setInterval(function () {
+        if (played() >= seconds) finish('');
+      }, 100);
+      var timer = setTimeout(function () {
+        finish('timed out after ' + Math.round(timeoutMs / 1000) + ' s with ' + played().toFixed(2) + ' s played');
+      }, timeoutMs);
+
+      player.attach(video).then(function () {
+        player.getNetworkingEngine().registerResponseFilter(function (type, response) {
+          if (type === shaka.net.NetworkingEngine.RequestType.SEGMENT) out.loaded.push(response.uri);
+        });
+        return player.load(mpdURL);
+      }).then(function () {
+        var tracks = player.getVariantTracks();
+        for (var i = 0; i < tracks.length; i++) {
+          var t = tracks[i];
+          if (t.originalVideoId === repID || t.originalAudioId === repID) {
+            out.found = true;
+            if (!t.active) player.selectVariantTrack(t, true);
+          }
+        }
+        if (!out.found) { finish(''); return; }
+        var p = video.play();
+        if (p && p.catch) p.catch(function (e) { finish('play() refused: ' + e.message); });
+      }).catch(function (e) { finish('load: ' + describe(e)); });
+    });
+  };
 })();
