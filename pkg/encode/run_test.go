@@ -379,8 +379,11 @@ func TestFakeChildHoldingStderr(t *testing.T) {
 	if err := j.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > drainTimeout+2*time.Second {
-		t.Errorf("took %s", d)
+	// The child sleeps 30 s holding stderr; Run must give up on the pipe
+	// after drainTimeout, not wait for it. The margin is wide because a
+	// loaded CI machine stretches every step.
+	if d := time.Since(start); d > drainTimeout+13*time.Second {
+		t.Errorf("took %s: Run waited for the child holding stderr", d)
 	}
 	assertGone(t, readPids(t, pidfile)...)
 }
