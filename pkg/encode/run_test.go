@@ -278,7 +278,8 @@ func TestFakeHangIgnoringSIGINTIsKilled(t *testing.T) {
 	if !errors.Is(err, ErrTimeout) || j.Status() != StatusTimeout {
 		t.Fatalf("err %v status %s", err, j.Status())
 	}
-	if d := time.Since(start); d < 600*time.Millisecond || d > 3*time.Second {
+	// The upper bound only catches a hang; a loaded machine stretches the rest.
+	if d := time.Since(start); d < 600*time.Millisecond || d > 10*time.Second {
 		t.Errorf("took %s; want timeout 300ms + grace 300ms", d)
 	}
 	assertGone(t, readPids(t, pidfile)...)
