@@ -40,6 +40,9 @@ type LadderOptions struct {
 	// Segment is set by `veza segment`: auto, copy or encode.
 	Segment string
 	ProtectOptions
+	// Audio is loudness normalisation and silence trimming from the flags,
+	// over the ladder's own settings.
+	Audio ladder.AudioProcessing
 }
 
 func init() { register(newCmdLadder) }
@@ -49,6 +52,7 @@ func newCmdLadder(f *Factory) *cobra.Command { return NewCmdLadder(f, nil) }
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
 func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
 	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe}
+	var af *audioFlags
 	cmd := &cobra.Command{
 		Use:   "ladder INPUT... -o OUTDIR",
 		Short: "Build ABR HLS ladders with a measured master playlist",
@@ -56,9 +60,14 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 			"whose BANDWIDTH, AVERAGE-BANDWIDTH and CODECS are measured from the segments written.\n" +
 			"Every segment is recorded in the catalog (<OUTDIR>/veza.db) as it is written. A rerun\n" +
 			"reuses renditions that are complete and current; --force rebuilds them.",
-		Example: "  veza ladder talk.mp4 -o out\n  veza ladder --ladder audio *.flac -o out\n  veza ladder --list",
+		Example: "  veza ladder talk.mp4 -o out\n  veza ladder --ladder audio *.flac -o out\n  veza ladder --list\n" +
+			"  veza ladder --ladder replay show.wav -o out\n  veza ladder --loudness -16 --trim-silence 3s talk.mp4 -o out",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
+			var err error
+			if opts.Audio, err = af.processing(); err != nil {
+				return err
+			}
 			if !opts.List {
 				if len(args) == 0 {
 					return usageErrorf("ladder: no input given")
@@ -105,6 +114,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
 	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
+	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
 }
@@ -171,7 +181,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout,
 			Segment:    ladder.SegmentMode(opts.Segment),
-			Encryption: protect, DASH: opts.DASH,
+			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio,
 			OnEvent: func(ev ladder.Event) {
 				switch e := ev.Encode.(type) {
 				case nil:
@@ -229,6 +239,7 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 	switch {
 	case r.UpToDate:
 		fmt.Fprintf(io.Out, "%s: up to date, nothing to do (%s)\n", r.TrackID, r.Master)
+		writeLoudnessReport(io.Out, r.Loudness)
 		return
 	case len(r.Reused) > 0:
 		fmt.Fprintf(io.Out, "%s: encoded %s, reused %s in %.1fs\n", r.TrackID, strings.Join(r.Encoded, ", "), strings.Join(r.Reused, ", "), r.Elapsed)
@@ -243,6 +254,7 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 		fmt.Fprintf(io.Out, "  %-8s %-10s %8.0f kbit/s peak %8.0f avg  %-24s %d segments\n",
 			v.Name, size, float64(v.Bandwidth)/1000, float64(v.AverageBandwidth)/1000, v.Codecs, v.Segments)
 	}
+	writeLoudnessReport(io.Out, r.Loudness)
 	fmt.Fprintf(io.Out, "  master: %s\n", r.Master)
 	if r.MPD != "" {
 		fmt.Fprintf(io.Out, "  dash:   %s\n", r.MPD)
@@ -260,7 +272,7 @@ func listLadders(opts *LadderOptions) error {
 		return enc.Encode(ls)
 	}
 	for _, l := range ls {
-		fmt.Fprintf(opts.IO.Out, "%s\n", l.Name)
+		fmt.Fprintf(opts.IO.Out, "%s%s\n", l.Name, ladderExtras(l))
 		for _, r := range l.Rungs {
 			if r.IsVideo() {
 				codec := r.Codec
@@ -281,7 +293,7 @@ func listLadders(opts *LadderOptions) error {
 			}
 		}
 	}
-	fmt.Fprintf(opts.IO.Out, "\nA custom ladder is a YAML file: name, segment_time and rungs with name, codec, height,\nbitrate, maxrate, bufsize, profile, audio_codec, audio_bitrate.\n")
+	fmt.Fprintf(opts.IO.Out, "\nA custom ladder is a YAML file: name, segment_time and rungs with name, codec, height,\nbitrate, maxrate, bufsize, profile, audio_codec, audio_bitrate; optional loudness, true_peak, lra,\ntrim_silence (seconds) and silence_threshold apply to the sound of every rung.\n")
 	return nil
 }
 
@@ -312,4 +324,22 @@ func (b *ladderBar) finish() {
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
+}
+
+// ladderExtras describes a ladder's own segment time and sound processing.
+func ladderExtras(l ladder.Ladder) string {
+	var x []string
+	if l.SegmentTime > 0 {
+		x = append(x, fmt.Sprintf("%g s segments", l.SegmentTime))
+	}
+	if l.Loudness != 0 {
+		x = append(x, fmt.Sprintf("loudness %g LUFS", l.Loudness))
+	}
+	if l.TrimSilence > 0 {
+		x = append(x, fmt.Sprintf("silences of %g s or more cut", l.TrimSilence))
+	}
+	if len(x) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(x, ", ") + ")"
 }

@@ -29,6 +29,11 @@ type ProbeOptions struct {
 	Timeout time.Duration
 	// Jobs is how many inputs are probed at once.
 	Jobs int
+	// Loudness adds the EBU R128 loudness (integrated, range, true peak)
+	// and the silences of each input's first audio stream: one more decode
+	// of the audio per input, with ffmpeg.
+	Loudness bool
+	FFmpeg   func() (string, error)
 }
 
 func init() { register(newCmdProbe) }
@@ -37,7 +42,7 @@ func newCmdProbe(f *Factory) *cobra.Command { return NewCmdProbe(f, nil) }
 
 // NewCmdProbe builds `veza probe`; runF replaces the run step in tests.
 func NewCmdProbe(f *Factory, runF func(context.Context, *ProbeOptions) error) *cobra.Command {
-	opts := &ProbeOptions{IO: f.IO, Prober: f.Prober}
+	opts := &ProbeOptions{IO: f.IO, Prober: f.Prober, FFmpeg: f.FFmpeg}
 	cmd := &cobra.Command{
 		Use:   "probe FILE|URL...",
 		Short: "Show streams, HLS codec strings and problems of media files",
@@ -63,6 +68,7 @@ func NewCmdProbe(f *Factory, runF func(context.Context, *ProbeOptions) error) *c
 	}
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", ffprobe.DefaultTimeout, "give up on one input after this long")
 	cmd.Flags().IntVarP(&opts.Jobs, "jobs", "j", 4, "inputs probed at the same time")
+	cmd.Flags().BoolVar(&opts.Loudness, "loudness", false, "also measure integrated loudness, loudness range, true peak and silences (decodes the audio)")
 	return cmd
 }
 
@@ -71,7 +77,8 @@ func NewCmdProbe(f *Factory, runF func(context.Context, *ProbeOptions) error) *c
 type probeJSON struct {
 	Input string `json:"input"`
 	*ffprobe.Result
-	Error string `json:"error,omitempty"`
+	Loudness *probeLoudness `json:"loudness,omitempty"`
+	Error    string         `json:"error,omitempty"`
 }
 
 func runProbe(ctx context.Context, opts *ProbeOptions) error {
@@ -80,9 +87,16 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 		return err
 	}
 	p.Timeout = opts.Timeout
+	var ffmpeg string
+	if opts.Loudness {
+		if ffmpeg, err = opts.FFmpeg(); err != nil {
+			return err
+		}
+	}
 
 	n := len(opts.Inputs)
 	results := make([]*ffprobe.Result, n)
+	louds := make([]*probeLoudness, n)
 	errs := make([]error, n)
 	done := make([]chan struct{}, n)
 	for i := range done {
@@ -101,6 +115,9 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 			}
 			defer func() { <-sem }()
 			results[i], errs[i] = p.Probe(ctx, in)
+			if errs[i] == nil && opts.Loudness && results[i].Summary.HasAudio {
+				louds[i], errs[i] = measureProbeLoudness(ctx, ffmpeg, in)
+			}
 		})
 	}
 	defer wg.Wait()
@@ -123,13 +140,16 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 			continue
 		}
 		if opts.IO.JSON {
-			out = append(out, probeJSON{Input: in, Result: results[i]})
+			out = append(out, probeJSON{Input: in, Result: results[i], Loudness: louds[i]})
 			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(opts.IO.Out)
 		}
 		writeProbeTable(opts.IO.Out, results[i], opts.IO.ColorOut())
+		if opts.Loudness {
+			writeProbeLoudness(opts.IO.Out, louds[i])
+		}
 	}
 	if opts.IO.JSON {
 		enc := json.NewEncoder(opts.IO.Out)

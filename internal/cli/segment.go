@@ -19,6 +19,7 @@ func newCmdSegment(f *Factory) *cobra.Command { return NewCmdSegment(f, nil) }
 func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
 	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, Strategy: "single"}
 	var copyOnly, encodeOnly bool
+	var af *audioFlags
 	cmd := &cobra.Command{
 		Use:   "segment INPUT -o OUTDIR",
 		Short: "Cut one input into HLS, copying streams when its keyframes allow",
@@ -31,6 +32,10 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
 			opts.Segment = string(ladder.SegmentAuto)
+			var err error
+			if opts.Audio, err = af.processing(); err != nil {
+				return err
+			}
 			switch {
 			case copyOnly && encodeOnly:
 				return usageErrorf("--copy and --encode cannot be used together")
@@ -70,6 +75,7 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 	fl.BoolVar(&opts.Force, "force", false, "redo the output even when complete and current")
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset when encoding")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never)")
+	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/ladder"
 )
 
 // TranscodeOptions is what `veza transcode` was asked to do.
@@ -52,6 +53,8 @@ type TranscodeOptions struct {
 	Timeout time.Duration
 	// Events is "" or "ndjson": every event as a JSON line on stdout.
 	Events string
+	// Audio is loudness normalisation and silence trimming for every file.
+	Audio ladder.AudioProcessing
 }
 
 func init() { register(newCmdTranscode) }
@@ -62,6 +65,7 @@ func newCmdTranscode(f *Factory) *cobra.Command { return NewCmdTranscode(f, nil)
 func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) error) *cobra.Command {
 	opts := &TranscodeOptions{IO: f.IO, FFmpeg: f.FFmpeg, Prober: f.Prober,
 		Presets: func() (map[string]Preset, error) { return loadPresets(f.Config) }}
+	var af *audioFlags
 	cmd := &cobra.Command{
 		Use:   "transcode INPUT... -o OUTDIR",
 		Short: "Encode a batch of files with a named preset",
@@ -84,6 +88,10 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
+			var err error
+			if opts.Audio, err = af.processing(); err != nil {
+				return err
+			}
 			if err := opts.check(); err != nil {
 				return err
 			}
@@ -107,6 +115,7 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 0, "files encoded at once (default: CPUs for audio presets, 1 for video)")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one file after this long (0: never)")
 	fl.StringVar(&opts.Events, "events", "", "write every event as JSON on stdout: ndjson")
+	af = addAudioFlags(fl)
 	return cmd
 }
 
@@ -168,6 +177,8 @@ type transcodeItem struct {
 	Speed    float64 `json:"speed"`   // media seconds per wall second
 	Segments int     `json:"segments,omitempty"`
 	Error    string  `json:"error,omitempty"`
+	// Loudness says what loudness and silence processing did, when asked.
+	Loudness *transcodeLoudness `json:"loudness,omitempty"`
 }
 
 // statusSkipped marks a file found in a folder that is not media.
@@ -453,6 +464,12 @@ func classifyProbe(it *transcodeItem, res *ffprobe.Result, err error) {
 			DisplayHeight: res.Summary.DisplayHeight,
 			Duration:      res.Summary.Duration,
 		}
+		if a := res.Audio(); a != nil {
+			it.src.SampleRate = a.SampleRate
+		}
+		if v := res.Video(); v != nil {
+			it.src.FrameRate = v.FrameRate
+		}
 		it.Duration = res.Summary.Duration
 	}
 }
@@ -611,6 +628,12 @@ func (b *transcodeBatch) one(ctx context.Context, i int, it *transcodeItem) {
 		// ffmpeg would read a leading dash as an option.
 		job.Inputs[0].Path = "file:" + it.Input
 	}
+	if b.opts.Audio.Active() {
+		if err := b.condition(ctx, job, it); err != nil {
+			it.fail("error", fmt.Errorf("transcode %q: %v", it.Input, oneLine(err)))
+			return
+		}
+	}
 	b.ui.started(i, it)
 	b.opts.IO.Debugf("%s: %s %s", it.Input, b.ffmpeg, shellQuote(job.Args()))
 	start := time.Now()
@@ -626,6 +649,12 @@ func (b *transcodeBatch) one(ctx context.Context, i int, it *transcodeItem) {
 			it.Status = string(encode.StatusError)
 		}
 		return
+	}
+	if it.Loudness != nil {
+		if err := b.measure(ctx, it, target); err != nil {
+			it.fail("error", fmt.Errorf("transcode %q: %v", it.Input, oneLine(err)))
+			return
+		}
 	}
 	if hls {
 		// Replace an older output folder only now that the new one is whole.

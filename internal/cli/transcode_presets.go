@@ -178,6 +178,9 @@ type transcodeSource struct {
 	// DisplayHeight is the picture height as shown (rotation applied).
 	DisplayHeight int
 	Duration      float64 // seconds
+	// SampleRate (Hz) and FrameRate of the first audio and video streams.
+	SampleRate int
+	FrameRate  float64
 }
 
 // buildOutput turns a preset into the encode.Output for one source, writing
