@@ -184,3 +184,35 @@ func TestAnalyzeTimeout(t *testing.T) {
 		t.Errorf("took %v: ffmpeg did not stop on SIGINT", time.Since(start))
 	}
 }
+
+// TestNormalizePredictsFFmpeg runs the second pass Normalize builds and
+// reads back the mode loudnorm really ran in: linear for a quiet source
+// brought to -14 LUFS, dynamic when the same source is pushed to -5 LUFS
+// under a -2 dBTP ceiling (+21 dB on a -22 dBTP peak).
+func TestNormalizePredictsFFmpeg(t *testing.T) {
+	ctx := context.Background()
+	src := gapMedia(t, "gap.wav")
+	for _, target := range []LoudnessTarget{{}, {I: -5, TP: -2}} {
+		a, err := Analyze(ctx, AnalyzeConfig{Input: src, Target: target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := a.Normalization()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := runCapture(ctx, "ffmpeg", []string{"-hide_banner", "-nostdin", "-i", src,
+			"-af", n.Filter + ":print_format=json", "-f", "null", "-"}, 0, func(string) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := ParseLoudnorm(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.NormalizationType != n.Mode() {
+			t.Errorf("target %+v: predicted %s (%s), ffmpeg ran %s", target, n.Mode(), n.Note, st.NormalizationType)
+		}
+		t.Logf("target %+v: %s; ffmpeg: %s, output %.2f LUFS, %.2f dBTP", a.Target, n.Note, st.NormalizationType, st.OutputI, st.OutputTP)
+	}
+}
