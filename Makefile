@@ -8,6 +8,8 @@ COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(PKG).date=$(DATE)
 DEMO_DIR ?= demo-out
+# The newest goreleaser whose module builds with Go 1.26.
+GORELEASER_VERSION ?= v2.17.0
 
 .PHONY: all build deps test vet demo bench fuzz release-check clean
 
@@ -41,7 +43,7 @@ fuzz:
 	done
 
 release-check:
-	$(GO) install github.com/goreleaser/goreleaser/v2@latest
+	$(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 	$$($(GO) env GOPATH)/bin/goreleaser check
 
 clean:

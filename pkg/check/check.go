@@ -304,7 +304,25 @@ func mimeType(v variant) string {
 	if v.video {
 		kind = "video"
 	}
+	if !v.video && allMP3(v.codecs) {
+		// MP3 reaches MSE as an elementary stream, as hls.js feeds it:
+		// Chromium refuses audio/mp4 with mp4a.40.34.
+		return "audio/mpeg"
+	}
 	return kind + `/mp4; codecs="` + v.codecs + `"`
+}
+
+// allMP3 says whether every codec of a CODECS list is MP3.
+func allMP3(codecs string) bool {
+	cs := hls.SplitCodecs(codecs)
+	for _, c := range cs {
+		switch strings.ToLower(c) {
+		case "mp4a.40.34", "mp4a.6b", "mp3":
+		default:
+			return false
+		}
+	}
+	return len(cs) > 0
 }
 
 // videoCodecs are RFC 6381 sample entries of video codecs.

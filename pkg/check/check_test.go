@@ -165,6 +165,12 @@ func TestFindTargets(t *testing.T) {
 	if mimeType(v[0]) != `video/mp4; codecs="avc1.64001f,mp4a.40.2"` || mimeType(v[1]) != `audio/mp4; codecs="mp4a.40.2"` {
 		t.Errorf("MIME types %q %q", mimeType(v[0]), mimeType(v[1]))
 	}
+	if got := mimeType(variant{codecs: "mp4a.40.34"}); got != "audio/mpeg" {
+		t.Errorf("MP3 variant: %q", got)
+	}
+	if got := mimeType(variant{codecs: "avc1.64001f,mp4a.40.34", video: true}); got != `video/mp4; codecs="avc1.64001f,mp4a.40.34"` {
+		t.Errorf("video with MP3: %q", got)
+	}
 
 	root, targets, err = findTargets(filepath.Join(dir, "a/low/index.m3u8"))
 	if err != nil || root != filepath.Join(dir, "a/low") || len(targets) != 1 || targets[0].master || targets[0].variants[0].uri != "index.m3u8" {
