@@ -59,73 +59,90 @@ type PlayerOptions struct {
 	Timeout time.Duration
 }
 
+// npmFile names one file of one exact npm release.
+type npmFile struct {
+	pkg  string // npm package name
+	pin  playerPin
+	file string // path inside the tarball
+	// missing is the error wrapped when the file cannot be had.
+	missing error
+}
+
+var hlsjsFile = npmFile{pkg: "hls.js", pin: hlsjsPin, file: "package/dist/hls.min.js", missing: ErrPlayerMissing}
+
 // LoadPlayer returns hls.min.js and says where it came from: Path, the
 // copy embedded in release builds, the cache, or a fresh `npm pack` (only
 // with Fetch). Every copy but Path is checked against the pinned SHA-256.
 func LoadPlayer(ctx context.Context, o PlayerOptions) (js []byte, from string, err error) {
+	return loadNPMFile(ctx, o, hlsjsFile, embeddedPlayer)
+}
+
+// loadNPMFile finds f: o.Path as is, the embedded copy, the cache, or a
+// fresh `npm pack` (only with o.Fetch), checking every copy but o.Path.
+func loadNPMFile(ctx context.Context, o PlayerOptions, f npmFile, embedded []byte) ([]byte, string, error) {
 	if o.Path != "" {
 		b, err := os.ReadFile(o.Path)
 		if err != nil {
-			return nil, "", fmt.Errorf("player script %q: %w", o.Path, errors.Unwrap(err))
+			return nil, "", fmt.Errorf("%s script %q: %w", f.pkg, o.Path, errors.Unwrap(err))
 		}
 		if len(b) == 0 {
-			return nil, "", fmt.Errorf("player script %q: empty file", o.Path)
+			return nil, "", fmt.Errorf("%s script %q: empty file", f.pkg, o.Path)
 		}
 		return b, o.Path, nil
 	}
-	if len(embeddedPlayer) > 0 {
-		if err := checkSHA256(embeddedPlayer, hlsjsPin.sha256); err != nil {
-			return nil, "", fmt.Errorf("embedded hls.js: %w", err)
+	if len(embedded) > 0 {
+		if err := checkSHA256(embedded, f.pin.sha256); err != nil {
+			return nil, "", fmt.Errorf("embedded %s: %w", f.pkg, err)
 		}
-		return embeddedPlayer, "embedded", nil
+		return embedded, "embedded", nil
 	}
 	dir := o.CacheDir
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: no user cache directory (%v)", ErrPlayerMissing, err)
+			return nil, "", fmt.Errorf("%w: no user cache directory (%v)", f.missing, err)
 		}
 		dir = filepath.Join(base, "veza")
 	}
-	cached := filepath.Join(dir, "hls.js-"+hlsjsPin.version, "hls.min.js")
-	if b, err := os.ReadFile(cached); err == nil {
-		if err := checkSHA256(b, hlsjsPin.sha256); err == nil {
-			return b, cached, nil
-		}
-		// A damaged or tampered cache is replaced, never used.
+	cached := filepath.Join(dir, f.pkg+"-"+f.pin.version, filepath.Base(f.file))
+	if b, err := os.ReadFile(cached); err == nil && checkSHA256(b, f.pin.sha256) == nil {
+		return b, cached, nil
 	}
+	// A damaged or tampered cache is replaced, never used.
 	if !o.Fetch {
-		return nil, "", fmt.Errorf("%w: not in %s", ErrPlayerMissing, cached)
+		return nil, "", fmt.Errorf("%w: not in %s", f.missing, cached)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Minute
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	b, err := fetchPlayer(ctx, o.NPM, cached, hlsjsPin)
+	b, err := fetchNPMFile(ctx, o.NPM, cached, f)
 	if err != nil {
 		return nil, "", err
 	}
-	return b, "npm pack hls.js@" + hlsjsPin.version, nil
+	return b, "npm pack " + f.pkg + "@" + f.pin.version, nil
 }
 
-// fetchPlayer runs `npm pack` for the pinned release in a temporary
-// folder, checks the tarball's integrity and the script's SHA-256, and
-// writes the script (and the package's LICENSE) to cacheFile atomically.
-func fetchPlayer(ctx context.Context, npm, cacheFile string, pin playerPin) ([]byte, error) {
+// fetchNPMFile runs `npm pack` for f's release in a temporary folder
+// (scripts ignored), checks the tarball's integrity and the file's
+// SHA-256, and writes the file (and the package's LICENSE) to cacheFile
+// atomically.
+func fetchNPMFile(ctx context.Context, npm, cacheFile string, f npmFile) ([]byte, error) {
 	if npm == "" {
 		npm = "npm"
 	}
+	spec := f.pkg + "@" + f.pin.version
 	npmPath, err := exec.LookPath(npm)
 	if err != nil {
-		return nil, fmt.Errorf("%w: npm not found to fetch hls.js@%s (install npm, e.g. apt-get install npm)", ErrPlayerMissing, pin.version)
+		return nil, fmt.Errorf("%w: npm not found to fetch %s (install npm, e.g. apt-get install npm)", f.missing, spec)
 	}
-	tmp, err := os.MkdirTemp("", "veza-hlsjs-")
+	tmp, err := os.MkdirTemp("", "veza-npm-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	cmd := exec.CommandContext(ctx, npmPath, "pack", "hls.js@"+pin.version, "--ignore-scripts", "--silent")
+	cmd := exec.CommandContext(ctx, npmPath, "pack", spec, "--ignore-scripts", "--silent")
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(), "npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false")
 	cmd.WaitDelay = 5 * time.Second
@@ -133,43 +150,43 @@ func fetchPlayer(ctx context.Context, npm, cacheFile string, pin playerPin) ([]b
 	cmd.Stderr = &stderr
 	if out, err := cmd.Output(); err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w: npm pack hls.js@%s: %v", ErrPlayerMissing, pin.version, ctx.Err())
+			return nil, fmt.Errorf("%w: npm pack %s: %v", f.missing, spec, ctx.Err())
 		}
 		msg := lastLine(stderr.String())
 		if msg == "" {
 			msg = lastLine(string(out))
 		}
-		return nil, fmt.Errorf("%w: npm pack hls.js@%s: %v: %s", ErrPlayerMissing, pin.version, err, msg)
+		return nil, fmt.Errorf("%w: npm pack %s: %v: %s", f.missing, spec, err, msg)
 	}
-	tgz := filepath.Join(tmp, "hls.js-"+pin.version+".tgz")
+	tgz := filepath.Join(tmp, f.pkg+"-"+f.pin.version+".tgz")
 	raw, err := os.ReadFile(tgz)
 	if err != nil {
-		return nil, fmt.Errorf("%w: npm pack wrote no %s", ErrPlayerMissing, filepath.Base(tgz))
+		return nil, fmt.Errorf("%w: npm pack wrote no %s", f.missing, filepath.Base(tgz))
 	}
 	sum := sha512.Sum512(raw)
-	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != pin.integrity {
-		return nil, fmt.Errorf("hls.js@%s tarball: integrity %s, want %s: refusing it", pin.version, got, pin.integrity)
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != f.pin.integrity {
+		return nil, fmt.Errorf("%s tarball: integrity %s, want %s: refusing it", spec, got, f.pin.integrity)
 	}
-	files, err := untarFiles(raw, "package/dist/hls.min.js", "package/LICENSE")
+	files, err := untarFiles(raw, f.file, "package/LICENSE")
 	if err != nil {
-		return nil, fmt.Errorf("hls.js@%s tarball: %w", pin.version, err)
+		return nil, fmt.Errorf("%s tarball: %w", spec, err)
 	}
-	js := files["package/dist/hls.min.js"]
+	js := files[f.file]
 	if js == nil {
-		return nil, fmt.Errorf("hls.js@%s tarball: no dist/hls.min.js", pin.version)
+		return nil, fmt.Errorf("%s tarball: no %s", spec, f.file)
 	}
-	if err := checkSHA256(js, pin.sha256); err != nil {
-		return nil, fmt.Errorf("hls.js@%s dist/hls.min.js: %w: refusing it", pin.version, err)
+	if err := checkSHA256(js, f.pin.sha256); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: refusing it", spec, f.file, err)
 	}
 	dir := filepath.Dir(cacheFile)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("hls.js cache: %w", err)
+		return nil, fmt.Errorf("%s cache: %w", f.pkg, err)
 	}
 	if lic := files["package/LICENSE"]; lic != nil {
 		writeAtomic(filepath.Join(dir, "LICENSE"), lic)
 	}
 	if err := writeAtomic(cacheFile, js); err != nil {
-		return nil, fmt.Errorf("hls.js cache: %w", err)
+		return nil, fmt.Errorf("%s cache: %w", f.pkg, err)
 	}
 	return js, nil
 }

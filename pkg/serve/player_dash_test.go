@@ -41,7 +41,7 @@ func TestFetchNPMFile(t *testing.T) {
 	tgz := makeTgz(t, map[string]string{"package/dist/shaka-player.dash.js": js, "package/LICENSE": "apache"})
 	s512 := sha512.Sum512(tgz)
 	s256 := sha256.Sum256([]byte(js))
-	f := npmFile{pkg: "shaka-player", file: "package/dist/shaka-player.dash.js",
+	f := npmFile{pkg: "shaka-player", file: "package/dist/shaka-player.dash.js", missing: ErrDASHPlayerMissing,
 		pin: playerPin{"9.9.9", "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s256[:])}}
 	// fakeNPM packs under the hls.js name; make one for shaka-player.
 	dir := t.TempDir()

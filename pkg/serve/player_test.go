@@ -78,7 +78,7 @@ func TestFetchPlayer(t *testing.T) {
 	npm := fakeNPM(t, "9.9.9", tgz)
 
 	cache := filepath.Join(t.TempDir(), "hls.js-9.9.9", "hls.min.js")
-	got, err := fetchPlayer(bg, npm, cache, pin)
+	got, err := fetchNPMFile(bg, npm, cache, hlsjsWith(pin))
 	if err != nil || string(got) != js {
 		t.Fatalf("fetch: %q %v", got, err)
 	}
@@ -94,7 +94,7 @@ func TestFetchPlayer(t *testing.T) {
 		"script sha256":     {pin.version, pin.integrity, strings.Repeat("0", 64)},
 	} {
 		cache := filepath.Join(t.TempDir(), "hls.min.js")
-		_, err := fetchPlayer(bg, npm, cache, bad)
+		_, err := fetchNPMFile(bg, npm, cache, hlsjsWith(bad))
 		if err == nil || !strings.Contains(err.Error(), "refusing it") {
 			t.Errorf("%s mismatch: err %v", name, err)
 		}
@@ -102,11 +102,11 @@ func TestFetchPlayer(t *testing.T) {
 			t.Errorf("%s mismatch: file cached anyway", name)
 		}
 	}
-	_, err = fetchPlayer(bg, npm, filepath.Join(t.TempDir(), "x.js"), playerPin{"1.0.0", pin.integrity, pin.sha256})
+	_, err = fetchNPMFile(bg, npm, filepath.Join(t.TempDir(), "x.js"), hlsjsWith(playerPin{"1.0.0", pin.integrity, pin.sha256}))
 	if !errors.Is(err, ErrPlayerMissing) || !strings.Contains(err.Error(), "npm ERR! bad args") {
 		t.Errorf("failing npm: %v", err)
 	}
-	_, err = fetchPlayer(bg, filepath.Join(t.TempDir(), "no-npm"), filepath.Join(t.TempDir(), "x.js"), pin)
+	_, err = fetchNPMFile(bg, filepath.Join(t.TempDir(), "no-npm"), filepath.Join(t.TempDir(), "x.js"), hlsjsWith(pin))
 	if !errors.Is(err, ErrPlayerMissing) || !strings.Contains(err.Error(), "npm not found") {
 		t.Errorf("missing npm: %v", err)
 	}
@@ -134,4 +134,11 @@ func TestLoadPlayer(t *testing.T) {
 	} else if !errors.Is(err, ErrPlayerMissing) {
 		t.Errorf("tampered cache: %v", err)
 	}
+}
+
+// hlsjsWith is the hls.js file with another pin, for fetch tests.
+func hlsjsWith(pin playerPin) npmFile {
+	f := hlsjsFile
+	f.pin = pin
+	return f
 }
