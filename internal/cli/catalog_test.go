@@ -35,16 +35,7 @@ func TestNewCmdCatalogFlags(t *testing.T) {
 		{args: []string{"jobs", "--limit", "-1"}, wantErr: true},
 		{args: []string{"typo"}, wantErr: true},
 	} {
-		ios := &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
-		var got *CatalogOptions
-		cmd := NewCmdCatalog(&Factory{IO: ios}, func(_ context.Context, o *CatalogOptions) error {
-			got = o
-			return nil
-		})
-		cmd.SetArgs(tt.args)
-		cmd.SetOut(ios.Out)
-		cmd.SetErr(ios.ErrOut)
-		err := cmd.Execute()
+		got, err := captureOptions(NewCmdCatalog, tt.args...)
 		if tt.wantErr {
 			var ue *UsageError
 			if !errors.As(err, &ue) {

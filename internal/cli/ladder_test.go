@@ -29,13 +29,7 @@ func TestLadderFlags(t *testing.T) {
 		{[]string{"a.mp4", "b.mp4", "-o", "out", "--track", "x"}, "--track", nil},
 	}
 	for _, c := range cases {
-		var got *LadderOptions
-		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
-		cmd := NewCmdLadder(f, func(_ context.Context, o *LadderOptions) error { got = o; return nil })
-		cmd.SetArgs(c.args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := captureOptions(NewCmdLadder, c.args...)
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) || exitCode(err) != ExitUsage {
 				t.Errorf("%v: err %v, want usage error with %q", c.args, err, c.wantErr)
@@ -49,15 +43,7 @@ func TestLadderFlags(t *testing.T) {
 }
 
 func TestSegmentFlags(t *testing.T) {
-	run := func(args ...string) (*LadderOptions, error) {
-		var got *LadderOptions
-		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
-		cmd := NewCmdSegment(f, func(_ context.Context, o *LadderOptions) error { got = o; return nil })
-		cmd.SetArgs(args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		return got, cmd.Execute()
-	}
+	run := func(args ...string) (*LadderOptions, error) { return captureOptions(NewCmdSegment, args...) }
 	o, err := run("in.mp4", "-o", "out", "--copy", "--track", "t1")
 	if err != nil || o.Segment != "copy" || o.TrackID != "t1" {
 		t.Fatalf("%+v %v", o, err)

@@ -27,16 +27,7 @@ func TestNewCmdProbeFlags(t *testing.T) {
 		{args: []string{"a.mp4", "--jobs", "0"}, wantErr: true},
 		{args: []string{"a.mp4", "--timeout", "0s"}, wantErr: true},
 	} {
-		ios := &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
-		var got *ProbeOptions
-		cmd := NewCmdProbe(&Factory{IO: ios}, func(_ context.Context, o *ProbeOptions) error {
-			got = o
-			return nil
-		})
-		cmd.SetArgs(tt.args)
-		cmd.SetOut(ios.Out)
-		cmd.SetErr(ios.ErrOut)
-		err := cmd.Execute()
+		got, err := captureOptions(NewCmdProbe, tt.args...)
 		if tt.wantErr {
 			var ue *UsageError
 			if !errors.As(err, &ue) {

@@ -29,16 +29,7 @@ func TestNewCmdVerifyFlags(t *testing.T) {
 		{args: []string{"--live", "--duration", "0s", "x.m3u8"}, wantErr: true},
 		{args: []string{"--live", "--interval", "-1s", "x.m3u8"}, wantErr: true},
 	} {
-		ios := &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
-		var got *VerifyOptions
-		cmd := NewCmdVerify(&Factory{IO: ios}, func(_ context.Context, o *VerifyOptions) error {
-			got = o
-			return nil
-		})
-		cmd.SetArgs(tt.args)
-		cmd.SetOut(ios.Out)
-		cmd.SetErr(ios.ErrOut)
-		err := cmd.Execute()
+		got, err := captureOptions(NewCmdVerify, tt.args...)
 		if tt.wantErr {
 			var ue *UsageError
 			if !errors.As(err, &ue) {
