@@ -1,0 +1,31 @@
+// Package live turns a live source — SRT (listener or caller), UDP MPEG-TS,
+// RTMP or a pipe — into sliding-window HLS, recorded in the catalog as it
+// goes.
+//
+// ffmpeg reads the source and writes segments into the rendition folder
+// with an EVENT playlist of its own in a private folder: it never deletes a
+// segment, and it rewrites that playlist as each segment completes, which
+// is when pkg/encode reports the segment. veza publishes the public
+// index.m3u8 itself, atomically, at every segment: a window of Window
+// segments (never under 6 and 3 × the target duration), an
+// EXT-X-PROGRAM-DATE-TIME on every segment, EXT-X-MEDIA-SEQUENCE raised by
+// the number dropped, and EXT-X-ENDLIST when the job ends (the playlist type
+// is left as it was). A dropped segment's file is deleted only once it has
+// been out of the playlist for its duration plus the playlist's (HLS-RULES
+// L1–L5). Each segment becomes a catalog row as it is published; dropped
+// ones are marked removed; the track is Live while the job runs.
+//
+// A source that goes quiet for IdleTimeout ends the job cleanly: each
+// protocol is given its own read timeout so ffmpeg finishes its files
+// (ffmpeg does not react to SIGINT while blocked on a socket), with a
+// watchdog behind it. With Reconnect the job instead waits for the source
+// and goes on after an EXT-X-DISCONTINUITY, ffmpeg restarted with its
+// segment numbering continued.
+//
+// The source's streams are read from ffmpeg's own description of its input
+// (a report file, FFREPORT), because a live source cannot be probed twice;
+// the output's CODECS string from ffprobe on the first segment.
+//
+// A Limiter caps how many live jobs run at once, in one process or across
+// the processes sharing a folder, and refuses the next with ErrCapacity.
+package live
