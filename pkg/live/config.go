@@ -221,31 +221,35 @@ func inputFor(input string, idle time.Duration, listen func(host string) bool) (
 	us := strconv.FormatInt(idle.Microseconds(), 10)
 	switch strings.ToLower(u.Scheme) {
 	case "udp":
-		addQuery(u, "timeout", us)
+		input = addQuery(input, "timeout", us)
 		// A burst the reader cannot keep up with loses packets instead of
 		// ending the stream.
-		addQuery(u, "overrun_nonfatal", "1")
+		input = addQuery(input, "overrun_nonfatal", "1")
 	case "srt":
-		addQuery(u, "timeout", us)
+		input = addQuery(input, "timeout", us)
 	case "rtmp":
 		if listen(u.Hostname()) {
 			args = append(args, "-listen", "1")
 		}
 		args = append(args, "-rw_timeout", us)
 	}
-	return u.String(), args, nil
+	return input, args, nil
 }
 
-// addQuery appends k=v to u's query unless k is there. The query is not
-// re-encoded: ffmpeg reads some values (an SRT streamid) as written.
-func addQuery(u *url.URL, k, v string) {
-	if u.Query().Has(k) {
-		return
+// addQuery appends k=v to the URL's query unless k is there. The URL is
+// kept as written, not parsed and re-encoded: ffmpeg reads some values as
+// they are (an SRT streamid such as "#!::r=live").
+func addQuery(raw, k, v string) string {
+	_, q, ok := strings.Cut(raw, "?")
+	for _, p := range strings.Split(q, "&") {
+		if p == k || strings.HasPrefix(p, k+"=") {
+			return raw
+		}
 	}
-	if u.RawQuery != "" {
-		u.RawQuery += "&"
+	if ok {
+		return raw + "&" + k + "=" + v
 	}
-	u.RawQuery += k + "=" + v
+	return raw + "?" + k + "=" + v
 }
 
 // isLocalHost says whether host is this machine, where an rtmp:// source is
