@@ -7,6 +7,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/live"
 )
 
 func init() { register(newCmdSegment) }
@@ -15,9 +16,15 @@ func newCmdSegment(f *Factory) *cobra.Command { return NewCmdSegment(f, nil) }
 
 // NewCmdSegment builds `veza segment`: HLS from one input, one rendition,
 // stream-copied when the source allows. It shares `veza ladder`'s options
-// and run; runF replaces the run step in tests.
+// and run; runF replaces the run step in tests. Live sources go to
+// runLive (see NewCmdSegmentLive).
 func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
+	return segmentCmd(f, runF, nil)
+}
+
+func segmentCmd(f *Factory, runF func(context.Context, *LadderOptions) error, liveF func(context.Context, *LiveOptions) error) *cobra.Command {
 	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, Strategy: "single"}
+	lopts := &LiveOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe}
 	var copyOnly, encodeOnly bool
 	var af *audioFlags
 	cmd := &cobra.Command{
@@ -26,10 +33,17 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 		Long: "Write HLS for one input to <OUTDIR>/<track>/: stream copy when the source's keyframes\n" +
 			"give segments within the target + 0.5 s and its codecs fit the container, otherwise a\n" +
 			"re-encode with a fixed GOP. veza says which it chose and why. Every segment is recorded\n" +
-			"in the catalog (<OUTDIR>/veza.db) as it is written.",
-		Example: "  veza segment talk.mp4 -o out\n  veza segment --encode --segment-time 6 talk.mp4 -o out",
-		Args:    usageArgs(cobra.ExactArgs(1)),
+			"in the catalog (<OUTDIR>/veza.db) as it is written.\n\n" + liveHelp,
+		Example: "  veza segment talk.mp4 -o out\n  veza segment --encode --segment-time 6 talk.mp4 -o out\n" +
+			"  veza segment 'srt://0.0.0.0:9000?mode=listener' -o live\n  ffmpeg -i cam -f mpegts - | veza segment - --event --record raw.ts -o live",
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if live.IsSource(args[0]) {
+				return runSegmentLive(cmd, args[0], opts, lopts, copyOnly, encodeOnly, liveF)
+			}
+			if err := noLiveFlags(cmd); err != nil {
+				return err
+			}
 			opts.Inputs = args
 			opts.Segment = string(ladder.SegmentAuto)
 			var err error
@@ -74,8 +88,9 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file (default OUTDIR/veza.db)")
 	fl.BoolVar(&opts.Force, "force", false, "redo the output even when complete and current")
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset when encoding")
-	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never)")
+	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never; live sources: no limit unless given)")
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
+	liveFlags(cmd, lopts)
 	return cmd
 }

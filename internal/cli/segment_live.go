@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/live"
+)
+
+// LiveOptions is what `veza segment` was asked to do with a live source.
+type LiveOptions struct {
+	IO *IOStreams
+	// FFmpeg and FFprobe resolve the binaries (lazily).
+	FFmpeg, FFprobe func() (string, error)
+
+	Input       string
+	OutDir      string
+	Catalog     string
+	TrackID     string
+	Preset      string
+	Copy        bool
+	Force       bool
+	SegmentTime time.Duration
+	Window      int
+	Event       bool
+	IdleTimeout time.Duration
+	WaitTimeout time.Duration
+	Reconnect   bool
+	Record      string
+	MaxLive     int
+	// Timeout ends the live job after this long; 0 lets it run until the
+	// source ends.
+	Timeout time.Duration
+}
+
+const liveHelp = "Live sources — srt:// (add ?mode=listener to listen), udp:// MPEG-TS, rtmp:// (veza listens\n" +
+	"when the host is this machine) and - for a stream on stdin — become live HLS in\n" +
+	"<OUTDIR>/<track>/live/index.m3u8: 2 s segments unless --segment-time says otherwise, a sliding\n" +
+	"window of --window segments (never under 6 and 3 × the target) or every segment with --event,\n" +
+	"program dates on every segment, old segments deleted only once players cannot need them. The\n" +
+	"source is re-encoded to H.264/AAC with a keyframe at every segment unless --copy. The job ends\n" +
+	"with EXT-X-ENDLIST when the source ends or sends nothing for --idle-timeout; --reconnect waits\n" +
+	"for it to come back instead. The catalog shows the track as live while it runs."
+
+// liveFlags adds the flags only live sources use.
+func liveFlags(cmd *cobra.Command, o *LiveOptions) {
+	fl := cmd.Flags()
+	fl.IntVar(&o.Window, "window", live.DefaultWindow, "live: segments kept in the playlist (at least 6 and 3 × the target)")
+	fl.BoolVar(&o.Event, "event", false, "live: keep every segment (EVENT playlist) instead of a sliding window")
+	fl.DurationVar(&o.IdleTimeout, "idle-timeout", live.DefaultIdleTimeout, "live: end when the source sends nothing for this long")
+	fl.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "live: give up when the source has not started (or come back) after this long (0: wait)")
+	fl.BoolVar(&o.Reconnect, "reconnect", false, "live: wait for a lost source to come back and continue after a discontinuity")
+	fl.StringVar(&o.Record, "record", "", "live: also keep the raw input in this MPEG-TS file")
+	fl.IntVar(&o.MaxLive, "max-live", 0, "live: refuse to start when this many live jobs write OUTDIR already (0: no limit)")
+}
+
+var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live"}
+
+// liveShared are the flags of `veza segment` that live sources use too.
+var liveShared = []string{"output", "segment-time", "format", "copy", "encode", "track", "catalog", "force", "preset", "timeout"}
+
+// noLiveFlags refuses live flags given with a file input.
+func noLiveFlags(cmd *cobra.Command) error {
+	for _, name := range liveOnly {
+		if cmd.Flags().Changed(name) {
+			return usageErrorf("--%s applies to live sources (srt://, udp://, rtmp://, -)", name)
+		}
+	}
+	return nil
+}
+
+// NewCmdSegmentLive builds `veza segment` with the live run replaced by
+// liveF, for tests of the live flags.
+func NewCmdSegmentLive(f *Factory, liveF func(context.Context, *LiveOptions) error) *cobra.Command {
+	return segmentCmd(f, nil, liveF)
+}
+
+// runSegmentLive fills the live options from the flags both kinds of
+// input share and runs the live job.
+func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *LiveOptions, copyOnly, encodeOnly bool,
+	liveF func(context.Context, *LiveOptions) error) error {
+	fl := cmd.Flags()
+	var other []string
+	inherited := cmd.InheritedFlags()
+	fl.Visit(func(f *pflag.Flag) {
+		if inherited.Lookup(f.Name) == nil && !slices.Contains(liveOnly, f.Name) && !slices.Contains(liveShared, f.Name) {
+			other = append(other, "--"+f.Name)
+		}
+	})
+	switch {
+	case len(other) > 0:
+		return usageErrorf("%s: not for live sources", strings.Join(other, ", "))
+	case copyOnly && encodeOnly:
+		return usageErrorf("--copy and --encode cannot be used together")
+	case shared.OutDir == "":
+		return usageErrorf("segment: -o OUTDIR is required")
+	case shared.Format != "ts":
+		return usageErrorf("--format %q: live output is MPEG-TS (ts)", shared.Format)
+	case o.Window < 0:
+		return usageErrorf("--window must not be negative")
+	case o.IdleTimeout <= 0:
+		return usageErrorf("--idle-timeout must be positive")
+	case o.WaitTimeout < 0 || o.MaxLive < 0:
+		return usageErrorf("--wait-timeout and --max-live must not be negative")
+	case o.Reconnect && input == "-":
+		return usageErrorf("--reconnect: a pipe cannot come back; it ends with stdin")
+	case fl.Changed("event") && fl.Changed("window"):
+		return usageErrorf("--event keeps every segment: it takes no --window")
+	}
+	o.Input, o.OutDir, o.Catalog, o.TrackID = input, shared.OutDir, shared.Catalog, shared.TrackID
+	o.Preset, o.Copy, o.Force = shared.Preset, copyOnly, shared.Force
+	// --segment-time defaults to 4 for files; live streams want 2.
+	o.SegmentTime = live.DefaultSegmentTime
+	if fl.Changed("segment-time") {
+		if shared.SegmentTime <= 0 || shared.SegmentTime > 60 {
+			return usageErrorf("--segment-time must be between 0 and 60 seconds")
+		}
+		o.SegmentTime = time.Duration(shared.SegmentTime * float64(time.Second))
+	}
+	// --timeout defaults to the file encode's 10 minutes; a live stream
+	// runs until it ends unless a limit is given.
+	if fl.Changed("timeout") {
+		o.Timeout = shared.Timeout
+	}
+	if liveF != nil {
+		return liveF(cmd.Context(), o)
+	}
+	return runLive(cmd.Context(), o)
+}
+
+func runLive(ctx context.Context, o *LiveOptions) error {
+	ffmpeg, err := o.FFmpeg()
+	if err != nil {
+		return err
+	}
+	ffprobe, err := o.FFprobe()
+	if err != nil {
+		return err
+	}
+	catPath := o.Catalog
+	if catPath == "" {
+		catPath = catalog.DefaultPath(o.OutDir)
+	}
+	db, err := catalog.Open(catPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg := live.Config{
+		Input: o.Input, Stdin: o.IO.In, OutDir: o.OutDir, TrackID: o.TrackID, Preset: o.Preset,
+		SegmentTime: o.SegmentTime, Window: o.Window, Event: o.Event, IdleTimeout: o.IdleTimeout,
+		WaitTimeout: o.WaitTimeout, Reconnect: o.Reconnect, Record: o.Record, Timeout: o.Timeout,
+		Force: o.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, OnEvent: liveLogger(o.IO),
+	}
+	if o.Copy {
+		cfg.Mode = live.ModeCopy
+	}
+	if o.MaxLive > 0 {
+		// The slots live beside the catalog: every veza process writing
+		// this output shares them.
+		cfg.Limiter = live.NewSharedLimiter(filepath.Join(filepath.Dir(catPath), ".veza-live"), o.MaxLive)
+	}
+	res, err := live.Run(ctx, cfg)
+	if res != nil {
+		if o.IO.JSON {
+			enc := json.NewEncoder(o.IO.Out)
+			enc.SetIndent("", "  ")
+			if jerr := enc.Encode(res); jerr != nil && err == nil {
+				err = jerr
+			}
+		} else {
+			fmt.Fprintf(o.IO.Out, "%s: %d segments, %.1f s, %s (%s)\n  playlist: %s\n", res.TrackID, res.Segments, res.Duration,
+				res.Status, res.Reason, res.Playlist)
+			if res.Record != "" {
+				fmt.Fprintf(o.IO.Out, "  recording: %s\n", res.Record)
+			}
+		}
+	}
+	if err != nil {
+		return oneLine(err)
+	}
+	return nil
+}
+
+// liveLogger turns live events into log lines on stderr.
+func liveLogger(io *IOStreams) func(live.Event) {
+	lost := false
+	return func(ev live.Event) {
+		switch e := ev.(type) {
+		case live.Waiting:
+			switch {
+			case e.Run == 1:
+				io.Logf("live: waiting for %s", e.Input)
+			case lost:
+				io.Logf("live: waiting for the source to come back")
+				lost = false
+			}
+			io.Debugf("ffmpeg %s", strings.Join(e.Args, " "))
+		case live.Receiving:
+			io.Logf("live: receiving")
+		case live.InputDetected:
+			parts := make([]string, len(e.Streams))
+			for i, s := range e.Streams {
+				parts[i] = s.String()
+			}
+			io.Logf("live: input %s; output CODECS %q", strings.Join(parts, ", "), e.Codecs)
+		case live.SegmentPublished:
+			io.Debugf("segment %d %s (%.3f s) published %.1f ms after it was written", e.Sequence, filepath.Base(e.Path),
+				e.Duration, float64(e.Latency.Microseconds())/1000)
+		case live.SourceLost:
+			if e.Reconnecting {
+				io.Logf("live: source lost (%s)", e.Reason)
+				lost = true
+			} else {
+				io.Logf("live: %s", e.Reason)
+			}
+		case live.Warning:
+			io.Warnf("%s", e.Message)
+		}
+	}
+}
