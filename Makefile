@@ -9,7 +9,7 @@ DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(PKG).date=$(DATE)
 DEMO_DIR ?= demo-out
 # The newest goreleaser whose module builds with Go 1.26.
-GORELEASER_VERSION ?= v2.17.0
+GORELEASER_VERSION ?= v2.12.7
 
 .PHONY: all build deps test vet demo bench fuzz release-check clean
 
