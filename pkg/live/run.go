@@ -112,22 +112,24 @@ type runner struct {
 	detect sync.WaitGroup
 
 	// Per run.
-	runN         int
-	gotData      bool
-	maxOut       time.Duration
-	lastData     time.Time // when out_time last advanced (or the pipe last gave bytes)
-	waitSince    time.Time // when the job started waiting for the source
-	pdtNext      time.Time // EXT-X-PROGRAM-DATE-TIME of the next segment
-	discPending  bool      // the next segment follows a reconnection
-	detected     bool      // codecs looked at for this run
-	runPublished int       // entries of ffmpeg's playlist published in this run
-	lastPublish  time.Time
-	inputPath    string    // ffmpeg's input, as its error lines name it
-	inputEnded   time.Time // when ffmpeg said the input failed or ended
-	nextNumber   int       // ffmpeg's -start_number for the next run
-	closeInput   func()    // ends the pipe feeding ffmpeg
-	idleClosed   bool      // the pipe was ended for being quiet
-	anyData      bool
+	runN        int
+	gotData     bool
+	maxOut      time.Duration
+	lastData    time.Time   // when out_time last advanced (or the pipe last gave bytes)
+	waitSince   time.Time   // when the job started waiting for the source
+	pdtNext     time.Time   // EXT-X-PROGRAM-DATE-TIME of the next segment
+	discPending bool        // the next segment follows a reconnection
+	detected    bool        // codecs looked at for this run
+	runSeen     int         // entries of ffmpeg's playlist recorded in this run
+	nextSeq     uint64      // media sequence number of the next segment
+	queue       []published // recorded, waiting for the playlist
+	lastPublish time.Time
+	inputPath   string    // ffmpeg's input, as its error lines name it
+	inputEnded  time.Time // when ffmpeg said the input failed or ended
+	nextNumber  int       // ffmpeg's -start_number for the next run
+	closeInput  func()    // ends the pipe feeding ffmpeg
+	idleClosed  bool      // the pipe was ended for being quiet
+	anyData     bool
 }
 
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
@@ -264,7 +266,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			}
 		}
 		r.mu.Lock()
-		r.runN, r.gotData, r.maxOut, r.detected, r.runPublished = n, false, 0, false, 0
+		r.runN, r.gotData, r.maxOut, r.detected, r.runSeen = n, false, 0, false, 0
 		r.inputPath, r.inputEnded = job.Inputs[0].Path, time.Time{}
 		r.pdtNext = time.Time{}
 		r.res.Runs = n
@@ -624,18 +626,28 @@ const followEvery = 10 * time.Millisecond
 
 func (r *runner) workPlaylist() string { return filepath.Join(r.work, "ffmpeg.m3u8") }
 
-// scan publishes the entries of the working playlist not yet published.
-// ffmpeg rewrites it whole (and atomically) after each segment, with the
-// segment file complete on disk before.
+// scan records the entries of the working playlist not yet seen — ffmpeg
+// rewrites it whole (and atomically) after each segment, with the segment
+// complete on disk before — and publishes them.
 func (r *runner) scan(n int) {
-	data, err := os.ReadFile(r.workPlaylist())
-	if err != nil {
-		return
+	if data, err := os.ReadFile(r.workPlaylist()); err == nil {
+		entries := encode.ParsePlaylistEntries(data)
+		r.mu.Lock()
+		if n == r.runN {
+			for _, e := range entries[min(r.runSeen, len(entries)):] {
+				r.runSeen++
+				r.record(n, filepath.Join(r.dir, pathBase(e.URI)), e.Duration)
+				var num int
+				if _, err := fmt.Sscanf(pathBase(e.URI), "seg_%d.ts", &num); err == nil && num >= r.nextNumber {
+					r.nextNumber = num + 1
+				}
+			}
+		}
+		r.mu.Unlock()
 	}
-	entries := encode.ParsePlaylistEntries(data)
 	for {
 		r.mu.Lock()
-		if n != r.runN || r.runPublished >= len(entries) {
+		if len(r.queue) == 0 {
 			r.mu.Unlock()
 			return
 		}
@@ -648,13 +660,9 @@ func (r *runner) scan(n int) {
 			time.Sleep(wait)
 			continue
 		}
-		e := entries[r.runPublished]
-		r.runPublished++
-		r.publish(n, filepath.Join(r.dir, pathBase(e.URI)), e.Duration)
-		var num int
-		if _, err := fmt.Sscanf(pathBase(e.URI), "seg_%d.ts", &num); err == nil && num >= r.nextNumber {
-			r.nextNumber = num + 1
-		}
+		s := r.queue[0]
+		r.queue = r.queue[1:]
+		r.publish(s)
 		r.mu.Unlock()
 	}
 }
@@ -666,27 +674,47 @@ func pathBase(uri string) string {
 	return uri
 }
 
-// publish adds a completed segment to the public playlist, rewrites it,
-// records the segment and deletes what the window dropped long enough ago.
-func (r *runner) publish(n int, path string, dur time.Duration) {
-	ctx := context.Background()
+// record takes a segment ffmpeg completed: it gets its sequence number and
+// program date, becomes a catalog row at once and waits in the queue for
+// the playlist.
+func (r *runner) record(n int, path string, dur time.Duration) {
 	st, err := os.Stat(path)
 	if err != nil || st.Size() == 0 {
 		r.emit(Warning{Message: fmt.Sprintf("segment %s is not on disk; not published", path)})
 		return
 	}
-	now := time.Now()
 	pdt := r.pdtNext
 	if pdt.IsZero() {
 		pdt = r.cfg.Now().Add(-dur)
 	}
-	seg, dropped, raised := r.win.add(published{URI: filepath.Base(path), Path: path, Duration: dur.Seconds(),
-		Bytes: st.Size(), PDT: pdt, Discontinuity: r.discPending}, now)
+	s := published{Seq: r.nextSeq, URI: filepath.Base(path), Path: path, Duration: dur.Seconds(), Bytes: st.Size(),
+		PDT: pdt, Discontinuity: r.discPending, done: st.ModTime()}
+	r.nextSeq++
 	r.pdtNext = pdt.Add(dur)
 	if r.discPending {
 		r.res.Discontinuities++
 		r.discPending = false
 	}
+	r.res.Segments++
+	r.res.Duration += s.Duration
+	ctx := context.Background()
+	db := r.cfg.Catalog
+	r.keep(db.UpsertSegment(ctx, catalog.Segment{TrackID: r.cfg.TrackID, Rendition: r.cfg.Rendition, Index: int(s.Seq),
+		Path: r.rel(s.Path), Duration: s.Duration, Bytes: s.Bytes, JobID: r.jobID}))
+	r.keep(db.SetJobProgress(ctx, r.jobID, 0, r.res.Duration))
+	r.queue = append(r.queue, s)
+	if !r.detected {
+		r.detected = true
+		r.detect.Go(func() { r.detectCodecs(n, path) })
+	}
+}
+
+// publish adds a recorded segment to the public playlist, rewrites it,
+// marks what the window dropped and deletes what it dropped long enough
+// ago.
+func (r *runner) publish(s published) {
+	now := time.Now()
+	seg, dropped, raised := r.win.add(s, now)
 	if raised {
 		r.emit(Warning{Message: fmt.Sprintf("segment %s is %.3f s long: target duration raised to %d s (the source's keyframes are too far apart for %s segments)",
 			seg.URI, seg.Duration, r.win.target, r.cfg.SegmentTime)})
@@ -695,27 +723,14 @@ func (r *runner) publish(n int, path string, dur time.Duration) {
 		r.emit(Warning{Message: fmt.Sprintf("writing %s: %v", r.playlist, err)})
 	}
 	r.lastPublish = time.Now()
-	latency := time.Since(st.ModTime())
-	r.res.Segments++
-	r.res.Duration += seg.Duration
-
-	db := r.cfg.Catalog
-	r.keep(db.UpsertSegment(ctx, catalog.Segment{TrackID: r.cfg.TrackID, Rendition: r.cfg.Rendition, Index: int(seg.Seq),
-		Path: r.rel(seg.Path), Duration: seg.Duration, Bytes: seg.Bytes, JobID: r.jobID}))
 	ev := SegmentPublished{Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
-		Discontinuity: seg.Discontinuity, Window: len(r.win.segs), Latency: latency}
+		Discontinuity: seg.Discontinuity, Window: len(r.win.segs), Latency: time.Since(s.done)}
 	for _, d := range dropped {
-		r.keep(db.MarkSegmentRemoved(ctx, r.cfg.TrackID, r.cfg.Rendition, int(d.Seq)))
+		r.keep(r.cfg.Catalog.MarkSegmentRemoved(context.Background(), r.cfg.TrackID, r.cfg.Rendition, int(d.Seq)))
 		ev.Removed = append(ev.Removed, d.Seq)
 	}
-	r.keep(db.SetJobProgress(ctx, r.jobID, 0, r.res.Duration))
 	ev.Deleted = r.deleteDue(now)
 	r.emit(ev)
-
-	if !r.detected {
-		r.detected = true
-		r.detect.Go(func() { r.detectCodecs(n, path) })
-	}
 }
 
 // deleteDue deletes the files of removed segments whose hold is over.

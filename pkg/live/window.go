@@ -21,6 +21,8 @@ type published struct {
 	// PDT is the wall-clock time of the segment's first frame.
 	PDT           time.Time
 	Discontinuity bool
+	// done is the file's modification time: when it was complete.
+	done time.Time
 }
 
 // removal is a segment that left the window and whose file is kept until
@@ -76,8 +78,8 @@ func (w *window) duration() float64 {
 	return d
 }
 
-// add appends a segment completed at now and gives it the next sequence
-// number. It returns the segments that left the window (their files are
+// add appends a segment, numbered by the caller in sequence, at now. It
+// returns the segments that left the window (their files are
 // kept, see due) and whether the target duration had to grow.
 func (w *window) add(s published, now time.Time) (seg published, dropped []published, raised bool) {
 	// A client may have loaded the version before this one just now: what
@@ -85,8 +87,7 @@ func (w *window) add(s published, now time.Time) (seg published, dropped []publi
 	// (L4); half a target duration more covers the time the new version
 	// takes to reach the disk and clock slack.
 	before := w.duration()
-	s.Seq = w.nextSeq
-	w.nextSeq++
+	w.nextSeq = s.Seq + 1
 	if r := roundHalfUp(s.Duration); r > w.target {
 		w.target, raised = r, true
 	}

@@ -12,7 +12,7 @@ import (
 var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func seg(i int, d float64) published {
-	return published{URI: fmt.Sprintf("seg_%05d.ts", i), Path: fmt.Sprintf("/out/seg_%05d.ts", i), Duration: d,
+	return published{Seq: uint64(i), URI: fmt.Sprintf("seg_%05d.ts", i), Path: fmt.Sprintf("/out/seg_%05d.ts", i), Duration: d,
 		PDT: t0.Add(time.Duration(float64(i) * d * float64(time.Second)))}
 }
 
