@@ -503,6 +503,51 @@ func TestPipe(t *testing.T) {
 	}
 }
 
+// TestCancel: ending ctx (Ctrl-C) still ends the playlist and the catalog
+// cleanly: ENDLIST, job cancelled, the rendition done, the track no longer
+// live.
+func TestCancel(t *testing.T) {
+	clip := media(t)
+	t.Parallel()
+	out := t.TempDir()
+	db := openCatalog(t, out)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go func() {
+		f, err := os.Open(clip)
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		defer f.Close()
+		io.Copy(pw, f)
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ev := newEvents(t)
+	done := start(ctx, Config{Input: "-", Stdin: pr, OutDir: out, Catalog: db, Mode: ModeCopy, TrackID: "cut",
+		SegmentTime: time.Second, IdleTimeout: time.Minute, OnEvent: ev.add})
+	waitFor[SegmentPublished](t, ev, 20*time.Second)
+	cancel()
+	var r runResult
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not end within 10 s of the cancel")
+	}
+	if !errors.Is(r.err, context.Canceled) || r.res.Status != catalog.StatusCancelled {
+		t.Fatalf("err %v, result %+v", r.err, r.res)
+	}
+	pl, err := hls.ReadMedia(r.res.Playlist)
+	if err != nil || !pl.EndList || len(pl.Segments) == 0 {
+		t.Fatalf("playlist %+v, %v", pl, err)
+	}
+	tr, err := db.Track(context.Background(), "cut")
+	if err != nil || tr.Live || tr.Renditions[0].Status != catalog.StatusDone || tr.Jobs[0].Status != catalog.StatusCancelled {
+		t.Errorf("track %+v, %v", tr, err)
+	}
+}
+
 // TestCapacity: a job beyond the limiter's capacity is refused at once,
 // with nothing written.
 func TestCapacity(t *testing.T) {

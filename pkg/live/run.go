@@ -118,6 +118,7 @@ type runner struct {
 	lastData    time.Time   // when out_time last advanced (or the pipe last gave bytes)
 	waitSince   time.Time   // when the job started waiting for the source
 	pdtNext     time.Time   // EXT-X-PROGRAM-DATE-TIME of the next segment
+	anchor      time.Time   // wall-clock time of the run\'s first frame
 	discPending bool        // the next segment follows a reconnection
 	detected    bool        // codecs looked at for this run
 	runSeen     int         // entries of ffmpeg's playlist recorded in this run
@@ -268,7 +269,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		r.mu.Lock()
 		r.runN, r.gotData, r.maxOut, r.detected, r.runSeen = n, false, 0, false, 0
 		r.inputPath, r.inputEnded = job.Inputs[0].Path, time.Time{}
-		r.pdtNext = time.Time{}
+		r.pdtNext, r.anchor = time.Time{}, time.Time{}
 		r.res.Runs = n
 		r.emit(Waiting{Run: n, Input: cfg.Input, Args: job.Args()})
 		r.mu.Unlock()
@@ -405,6 +406,14 @@ func (r *runner) watch(ctx context.Context, cancel context.CancelCauseFunc, stop
 		case <-stop:
 			return
 		case <-ctx.Done():
+			// ffmpeg does not see SIGINT while blocked reading a pipe: the
+			// end of its input lets it finish.
+			r.mu.Lock()
+			if r.closeInput != nil {
+				r.closeInput()
+				r.closeInput = nil
+			}
+			r.mu.Unlock()
 			return
 		case now := <-t.C:
 			r.mu.Lock()
@@ -575,6 +584,13 @@ func (r *runner) onEncode(n int, ev encode.Event) {
 		// quiet: it says nothing about the source.
 		if e.OutTime > r.maxOut && !e.Done && r.inputEnded.IsZero() {
 			r.maxOut = e.OutTime
+			// The newest frame ffmpeg wrote was captured at most now: the
+			// earliest now − out_time seen is the wall-clock time of the
+			// run's first frame (ffmpeg catches up on the second of input
+			// it buffered while probing).
+			if a := r.cfg.Now().Add(-e.OutTime); r.anchor.IsZero() || a.Before(r.anchor) {
+				r.anchor = a
+			}
 			r.receiving(n)
 			r.lastData = time.Now()
 		}
@@ -588,9 +604,6 @@ func (r *runner) receiving(n int) {
 	}
 	r.gotData, r.anyData = true, true
 	r.lastData = time.Now()
-	// The first frame is about now: ffmpeg opens its first segment as soon
-	// as the input is probed.
-	r.pdtNext = r.cfg.Now()
 	r.emit(Receiving{Run: n})
 }
 
@@ -685,7 +698,10 @@ func (r *runner) record(n int, path string, dur time.Duration) {
 	}
 	pdt := r.pdtNext
 	if pdt.IsZero() {
-		pdt = r.cfg.Now().Add(-dur)
+		pdt = r.anchor
+		if pdt.IsZero() {
+			pdt = r.cfg.Now().Add(-dur)
+		}
 	}
 	s := published{Seq: r.nextSeq, URI: filepath.Base(path), Path: path, Duration: dur.Seconds(), Bytes: st.Size(),
 		PDT: pdt, Discontinuity: r.discPending, done: st.ModTime()}
