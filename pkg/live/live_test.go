@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/check"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/serve"
 )
 
 var (
@@ -545,6 +547,45 @@ func TestCancel(t *testing.T) {
 	tr, err := db.Track(context.Background(), "cut")
 	if err != nil || tr.Live || tr.Renditions[0].Status != catalog.StatusDone || tr.Jobs[0].Status != catalog.StatusCancelled {
 		t.Errorf("track %+v, %v", tr, err)
+	}
+}
+
+// TestCheckPlays plays a live job's output in Chromium with hls.js (veza
+// check). It is not parallel, so the browser does not compete with the
+// real-time runs.
+func TestCheckPlays(t *testing.T) {
+	clip := media(t)
+	chromium, err := check.FindChromium("")
+	if err != nil {
+		t.Skipf("%v (scripts/deps.sh installs it)", err)
+	}
+	js, _, err := serve.LoadPlayer(context.Background(), serve.PlayerOptions{Fetch: true})
+	if err != nil {
+		t.Skipf("hls.js is needed to play in the browser and could not be loaded: %v", err)
+	}
+	out := t.TempDir()
+	in, err := os.Open(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{Input: "-", Stdin: in, OutDir: out, Catalog: openCatalog(t, out), SegmentTime: time.Second, Preset: "ultrafast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := check.Run(ctx, check.Config{Target: res.Playlist, Seconds: 2, PlayerJS: js, Chromium: chromium})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if !r.Passed || (r.Kind == check.KindPlay && r.Played < 2) {
+			t.Errorf("%s %s: passed %v, played %.2f s: %s", r.Kind, r.Name(), r.Passed, r.Played, r.Error)
+		}
+	}
+	if len(rep.Results) == 0 {
+		t.Error("veza check checked nothing")
 	}
 }
 
