@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/veza-media/veza/pkg/hls"
 )
 
 var streamLines = []struct {
@@ -209,5 +211,21 @@ func TestLimiter(t *testing.T) {
 	})
 	if _, err := NewLimiter(0).Acquire(); !errors.Is(err, ErrCapacity) {
 		t.Errorf("a limiter of 0 admitted a job")
+	}
+}
+
+func TestLateL2(t *testing.T) {
+	for _, tt := range []struct {
+		f    hls.Finding
+		late bool
+	}{
+		{hls.Finding{Rule: "L2", Measured: "0.32 s", Expected: "0.5–1.5 s"}, false},
+		{hls.Finding{Rule: "L2", Measured: "1.80 s", Expected: "0.5–1.5 s"}, true},
+		{hls.Finding{Rule: "L2", Measured: "> 1.6 s", Expected: "≤ 1.5 s"}, true},
+		{hls.Finding{Rule: "L3", Measured: "> 1.6 s"}, false},
+	} {
+		if got := lateL2(tt.f); got != tt.late {
+			t.Errorf("lateL2(%+v) = %v", tt.f, got)
+		}
 	}
 }
