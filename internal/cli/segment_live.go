@@ -170,7 +170,7 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 		cfg.Limiter = live.NewSharedLimiter(filepath.Join(filepath.Dir(catPath), ".veza-live"), o.MaxLive)
 	}
 	res, err := live.Run(ctx, cfg)
-	if res != nil {
+	if res != nil && (res.Segments > 0 || err == nil) {
 		if o.IO.JSON {
 			enc := json.NewEncoder(o.IO.Out)
 			enc.SetIndent("", "  ")

@@ -325,7 +325,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			if cfg.Input == "-" {
 				why = "no data on stdin"
 			}
-			if err != nil {
+			if err != nil && !errors.Is(err, context.Canceled) {
 				why += ": " + firstLine(err)
 			}
 			return catalog.StatusError, why, fmt.Errorf("live %q: %s", cfg.Input, why)
@@ -819,9 +819,15 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 			runErr = err
 		}
 		r.deleteDue(time.Now())
-	} else if status == catalog.StatusDone {
-		status, r.res.Status = catalog.StatusError, catalog.StatusError
-		runErr = fmt.Errorf("live %q: no segment was written", r.cfg.Input)
+	} else {
+		if status == catalog.StatusDone {
+			status, r.res.Status = catalog.StatusError, catalog.StatusError
+			runErr = fmt.Errorf("live %q: no segment was written", r.cfg.Input)
+		}
+		// Nothing was published: leave no empty folders behind (Remove
+		// fails on a folder that is not empty).
+		os.Remove(r.dir)
+		os.Remove(filepath.Dir(r.dir))
 	}
 	r.res.Kept = len(r.win.pending)
 	if err := r.joinRecord(); err != nil && runErr == nil {
