@@ -283,7 +283,11 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		if end.IsZero() {
 			end = time.Now()
 		}
-		quiet := r.idleClosed || end.Sub(r.lastData) >= r.cfg.IdleTimeout*9/10
+		// UDP has no end of stream: only the read timeout ends it. Other
+		// sources went quiet when ffmpeg's read failed long after the last
+		// frame (its processing lags the network a little).
+		quiet := r.idleClosed || strings.HasPrefix(strings.ToLower(cfg.Input), "udp:") ||
+			end.Sub(r.lastData) >= r.cfg.IdleTimeout/2
 		r.mu.Unlock()
 		if ctx.Err() != nil {
 			if errors.Is(context.Cause(ctx), errTimeout) {
@@ -668,7 +672,9 @@ func (r *runner) scan(n int) {
 		// no sooner than half a target duration after the previous one. A
 		// burst (the probe's second of input, a source catching up, the
 		// short last segment at the end) is spread out.
-		if wait := time.Until(r.lastPublish.Add(time.Duration(r.win.target) * time.Second / 2)); wait > 0 {
+		// 20 ms more absorb the file system's coarse clock, by which a
+		// reader times versions.
+		if wait := time.Until(r.lastPublish.Add(time.Duration(r.win.target)*time.Second/2 + 20*time.Millisecond)); wait > 0 {
 			r.mu.Unlock()
 			time.Sleep(wait)
 			continue
