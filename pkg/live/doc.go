@@ -7,15 +7,15 @@
 // segment, and it rewrites that playlist as each segment completes. veza
 // reads that playlist every 10 ms (pkg/encode's SegmentCompleted comes one
 // segment late with ffmpeg 5.1, see follow), records each new segment in
-// the catalog at once and publishes the public
-// index.m3u8 itself, atomically, at every segment: a window of Window
-// segments (never under 6 and 3 × the target duration), an
-// EXT-X-PROGRAM-DATE-TIME on every segment, EXT-X-MEDIA-SEQUENCE raised by
-// the number dropped, versions at least half a target duration apart, and
-// EXT-X-ENDLIST when the job ends (the playlist type is left as it was). A dropped segment's file is deleted only once it has
-// been out of the playlist for its duration plus the playlist's (HLS-RULES
-// L1–L5). Each segment becomes a catalog row as it is published; dropped
-// ones are marked removed; the track is Live while the job runs.
+// the catalog at once, and publishes the public index.m3u8 itself,
+// atomically: a window of Window segments (never under 6 and 3 × the target
+// duration), an EXT-X-PROGRAM-DATE-TIME on every segment,
+// EXT-X-MEDIA-SEQUENCE raised by the number dropped, versions at least half
+// a target duration apart, and EXT-X-ENDLIST when the job ends (the
+// playlist type is left as it was). A dropped segment is marked removed in
+// the catalog, and its file is deleted only once it has been out of the
+// playlist for its duration plus the playlist's (HLS-RULES L1–L5). The
+// track is Live while the job runs.
 //
 // A source that goes quiet for IdleTimeout ends the job cleanly: each
 // protocol is given its own read timeout so ffmpeg finishes its files
