@@ -2,24 +2,49 @@ package ladder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/veza-media/veza/pkg/hls"
 )
 
-// measureAll measures every planned rendition, in ladder order.
+// measureAll describes every planned rendition, in ladder order. Those
+// encoded by this run were measured when they were finalised.
 func (run *runner) measureAll(ctx context.Context) ([]Variant, error) {
-	out := make([]Variant, 0, len(run.plan.Renditions))
-	for _, r := range run.plan.Renditions {
-		v, err := run.measure(ctx, r)
-		if err != nil {
-			return nil, err
+	return run.measureMany(ctx, run.plan.Renditions)
+}
+
+// measureMany measures renditions side by side (their ffprobe runs share
+// run.probeSlots) and keeps the results, so nothing is measured twice.
+func (run *runner) measureMany(ctx context.Context, rs []Rendition) ([]Variant, error) {
+	out := make([]Variant, len(rs))
+	errs := make([]error, len(rs))
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		run.measuredMu.Lock()
+		v, ok := run.measured[r.Name]
+		run.measuredMu.Unlock()
+		if ok {
+			out[i] = v
+			continue
 		}
-		out = append(out, v)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = run.measure(ctx, r)
+			if errs[i] == nil {
+				run.measuredMu.Lock()
+				run.measured[r.Name] = out[i]
+				run.measuredMu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -96,8 +121,9 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 	return v, nil
 }
 
-// startsWithKeyframes checks the first frame of every segment, a few
-// ffprobe processes at a time.
+// startsWithKeyframes checks the first frame of every segment, as many
+// ffprobe processes at a time as run.probeSlots allows (one per CPU, shared
+// by every rendition being measured).
 func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.MediaPlaylist) (bool, error) {
 	var (
 		wg      sync.WaitGroup
@@ -105,13 +131,12 @@ func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.
 		ok      = true
 		firstEr error
 	)
-	sem := make(chan struct{}, runtime.NumCPU())
 	for i := range pl.Segments {
 		wg.Add(1)
-		sem <- struct{}{}
+		run.probeSlots <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer func() { <-run.probeSlots }()
 			// ffprobe reads an fMP4 fragment after its init section, and
 			// an encrypted segment in the clear.
 			path, done, err := clearCopy(pl, i, dir, run.keyFor)

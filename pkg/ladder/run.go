@@ -218,7 +218,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: plan.Dropped}
 	r.Master = filepath.Join(r.Dir, MasterName)
 	mpd := filepath.Join(r.Dir, MPDName)
-	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: audio}
+	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: audio,
+		probeSlots: make(chan struct{}, runtime.NumCPU()), measured: map[string]Variant{}}
 	if cfg.Encryption != nil {
 		var err error
 		if run.keys, err = openKeyring(*cfg.Encryption, r.Dir); err != nil {
@@ -341,6 +342,11 @@ type runner struct {
 	audio AudioProcessing
 	mu    sync.Mutex // serialises OnEvent
 	keys  *keyring   // nil: segments stay clear
+	// probeSlots bounds the ffprobe processes measuring runs at once.
+	probeSlots chan struct{}
+	// measured keeps each rendition's measurement, made once.
+	measured   map[string]Variant
+	measuredMu sync.Mutex
 }
 
 func (run *runner) emit(ev Event) {
@@ -568,7 +574,9 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 // finalise turns each EVENT playlist ffmpeg wrote into the final VOD one
 // (atomically, never with TARGETDURATION 0) and reconciles the catalog.
 func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Command, fps map[string]string) error {
-	for _, o := range cmd.Outputs {
+	rs := make([]Rendition, len(cmd.Outputs))
+	for i, o := range cmd.Outputs {
+		rs[i] = o.Rendition
 		pl, err := hls.ReadMedia(o.Playlist)
 		if err != nil {
 			return fmt.Errorf("rendition %s: %w", o.Rendition.Name, err)
@@ -593,10 +601,13 @@ func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Comman
 		if _, err := tr.Reconcile(ctx, o.Rendition.Name, o.Playlist); err != nil {
 			return err
 		}
-		v, err := run.measure(ctx, o.Rendition)
-		if err != nil {
-			return err
-		}
+	}
+	vs, err := run.measureMany(ctx, rs)
+	if err != nil {
+		return err
+	}
+	for i, o := range cmd.Outputs {
+		v := vs[i]
 		if err := run.cfg.Catalog.UpsertRendition(ctx, catalog.Rendition{
 			TrackID: run.trackID, Name: o.Rendition.Name, Kind: kindOf(o.Rendition), Codecs: v.Codecs,
 			Bandwidth: v.Bandwidth, Width: v.Width, Height: v.Height,
