@@ -177,7 +177,7 @@ func (m *monitor) progress(b ProgressBlock) {
 	// segment's opening, so segments waiting for their #EXTINF are looked up
 	// again on every report (about twice a second).
 	for _, o := range m.outputs {
-		if len(o.awaiting) > 0 {
+		if len(o.awaiting) > 0 || o.current != nil {
 			m.resolve(o, false)
 		}
 	}
@@ -212,6 +212,7 @@ func (m *monitor) opened(path string) {
 		if o.current != nil {
 			// ffmpeg opens a segment only after closing the previous one.
 			o.awaiting = append(o.awaiting, *o.current)
+			o.current = nil
 			m.resolve(o, false)
 		}
 		o.current = &segment{path: final, index: idx}
@@ -276,25 +277,37 @@ func (m *monitor) resolve(o *outputWatch, force bool) {
 		}
 		byName[pathBase(e.URI)] = e.Duration
 	}
-	kept := o.awaiting[:0]
-	for _, s := range o.awaiting {
+	complete := func(s segment) bool {
 		abs := m.abs(s.path)
 		d, ok := byPath[abs]
 		if !ok {
 			d, ok = byName[filepath.Base(s.path)]
 		}
 		if !ok {
-			kept = append(kept, s)
-			continue
+			return false
 		}
 		sst, err := os.Stat(abs)
 		if err != nil || !sst.Mode().IsRegular() || !m.fresh(sst) {
-			kept = append(kept, s)
-			continue
+			return false
 		}
 		m.emit(SegmentCompleted{Output: o.index, Index: s.index, Path: s.path, Duration: d, Bytes: sst.Size()})
+		return true
+	}
+	kept := o.awaiting[:0]
+	for _, s := range o.awaiting {
+		if !complete(s) {
+			kept = append(kept, s)
+		}
 	}
 	o.awaiting = kept
+	// ffmpeg's HLS muxer may buffer a whole segment and log its "Opening"
+	// only when it writes it out (MPEG-TS in ffmpeg 5.1), so the segment
+	// last opened can already be complete. The playlist lists a segment
+	// only once it is closed, so being listed (and on disk under its final
+	// name) is proof enough.
+	if o.current != nil && complete(*o.current) {
+		o.current = nil
+	}
 }
 
 // pathBase is the last element of a URI or slash path, query removed.

@@ -69,10 +69,13 @@ func TestRunHLSEventSegments(t *testing.T) {
 			t.Fatalf("opened %v completed %v out of order", opened, completed)
 		}
 	}
-	// ffmpeg rewrites an EVENT playlist after each segment, so segment 0 is
-	// reported before ffmpeg is done, not at exit.
-	if pos["segment_completedout/index_00000.ts"] > pos["segment_openedout/index_00002.ts"] {
-		t.Errorf("segment 0 completed only after segment 2 opened: %v", pos)
+	// ffmpeg rewrites an EVENT playlist after each segment, so each segment
+	// is reported before the next one opens, not one segment late (ffmpeg
+	// 5.1 logs a TS segment's "Opening" only when it writes it out whole).
+	for _, p := range [][2]string{{"00000", "00001"}, {"00001", "00002"}} {
+		if pos["segment_completedout/index_"+p[0]+".ts"] > pos["segment_openedout/index_"+p[1]+".ts"] {
+			t.Errorf("segment %s completed only after segment %s opened: %v", p[0], p[1], pos)
+		}
 	}
 	if total < 2900*time.Millisecond || total > 3100*time.Millisecond {
 		t.Errorf("segments sum to %s, want 3s", total)
@@ -406,4 +409,43 @@ func TestPanicInCallbackKillsFFmpeg(t *testing.T) {
 		_ = j.Run(context.Background())
 	}()
 	assertGone(t, readPids(t, pidfile)...)
+}
+
+// TestRunEventSegmentsReportedPromptly runs a real-time HLS job and checks
+// that each segment is reported within a progress report or two of ffmpeg
+// writing it, not when the next segment is written (ffmpeg 5.1 logs a TS
+// segment's "Opening" only once the segment is whole).
+func TestRunEventSegmentsReportedPromptly(t *testing.T) {
+	var outTime time.Duration
+	var at []time.Duration
+	j := &Job{
+		Dir:    t.TempDir(),
+		Inputs: []Input{{Path: media(t, "av.mp4"), Args: []string{"-re"}}},
+		Outputs: []Output{{
+			Path:       "out/index.m3u8",
+			VideoCodec: "libx264", AudioCodec: "aac",
+			Args: []string{"-preset", "ultrafast", "-g", "25"},
+			HLS:  &HLSOptions{SegmentTime: time.Second, PlaylistType: "event"},
+		}},
+		OnEvent: func(e Event) {
+			switch e := e.(type) {
+			case Progress:
+				outTime = e.OutTime
+			case SegmentCompleted:
+				at = append(at, outTime)
+			}
+		},
+	}
+	if err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(at) != 3 {
+		t.Fatalf("%d segments completed, want 3", len(at))
+	}
+	// Segment i ends at i+1 s of output; the next one ends a second later.
+	for i, d := range at[:2] {
+		if limit := time.Duration(i+1)*time.Second + 800*time.Millisecond; d > limit {
+			t.Errorf("segment %d reported at output time %s, after %s", i, d, limit)
+		}
+	}
 }
