@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
 )
 
@@ -147,7 +150,7 @@ func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.
 				return
 			}
 			defer done()
-			f, err := run.prober.FirstFrame(ctx, path)
+			key, err := firstFrameIsKey(ctx, run.prober, path, pl.Segments[i].Map == nil)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -156,13 +159,35 @@ func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.
 				}
 				return
 			}
-			if !f.KeyFrame {
+			if !key {
 				ok = false
 			}
 		}()
 	}
 	wg.Wait()
 	return ok, firstEr
+}
+
+// tsHead is how much of an MPEG-TS segment the in-process keyframe check
+// reads: PAT, PMT and the first access unit fit in it many times over.
+const tsHead = 256 << 10
+
+// firstFrameIsKey says whether a segment's first video frame is a keyframe:
+// in process for MPEG-TS (hls.TSStartsWithKeyframe), with ffprobe for
+// anything else or what the parser cannot read.
+func firstFrameIsKey(ctx context.Context, p *ffprobe.Prober, path string, ts bool) (bool, error) {
+	if ts {
+		if f, err := os.Open(path); err == nil {
+			head := make([]byte, tsHead)
+			n, _ := io.ReadFull(f, head)
+			f.Close()
+			if key, err := hls.TSStartsWithKeyframe(head[:n]); err == nil {
+				return key, nil
+			}
+		}
+	}
+	f, err := p.FirstFrame(ctx, path)
+	return f.KeyFrame, err
 }
 
 // writeMaster writes the master playlist atomically, variants in ladder
