@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,5 +63,25 @@ func TestCheckFormat(t *testing.T) {
 	}
 	if err := p.CheckFormat("mkv"); err == nil {
 		t.Error("mkv accepted")
+	}
+}
+
+func TestSpreadBalances(t *testing.T) {
+	a, _ := Builtin("audio")
+	p, _ := NewPlan(Source{HasAudio: true}, a, 4)
+	var names [][]string
+	for _, g := range spread(p.Renditions, 2) {
+		var n []string
+		for _, r := range g {
+			n = append(n, r.Name)
+		}
+		names = append(names, n)
+	}
+	// 320k with 64k, 192k with 128k: the hand-written best split.
+	if fmt.Sprint(names) != "[[hi_res low] [high medium]]" {
+		t.Errorf("groups %v", names)
+	}
+	if g := spread(p.Renditions, 4); len(g) != 4 || len(g[3]) != 1 {
+		t.Errorf("4 processes: %v", g)
 	}
 }

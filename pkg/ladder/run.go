@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -447,12 +448,32 @@ func (run *runner) groups(todo []Rendition) ([][]Rendition, Strategy, string) {
 	if s == StrategySingle {
 		return [][]Rendition{todo}, s, why
 	}
-	n := min(jobs, len(todo))
-	groups := make([][]Rendition, n)
-	for i, r := range todo {
-		groups[i%n] = append(groups[i%n], r)
+	return spread(todo, min(jobs, len(todo))), s, why
+}
+
+// spread deals renditions out to n processes so that each gets a similar
+// share of the work: costliest first, in a snake order (0,1,…,n-1,n-1,…,0),
+// so the heaviest and the lightest rungs share a process.
+func spread(rs []Rendition, n int) [][]Rendition {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
 	}
-	return groups, s, why
+	cost := func(r Rendition) int { return r.Width*r.Height + r.Bitrate + r.AudioBitrate }
+	sort.SliceStable(order, func(a, b int) bool { return cost(rs[order[a]]) > cost(rs[order[b]]) })
+	member := make([]int, len(rs))
+	for k, i := range order {
+		g := k % (2 * n)
+		if g >= n {
+			g = 2*n - 1 - g
+		}
+		member[i] = g
+	}
+	groups := make([][]Rendition, n)
+	for i, r := range rs { // ladder order inside each process
+		groups[member[i]] = append(groups[member[i]], r)
+	}
+	return groups
 }
 
 func (run *runner) encodeGroups(ctx context.Context, groups [][]Rendition, fps map[string]string) error {
