@@ -158,6 +158,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, errors.New("ladder: no catalog")
 	}
 	prober := &ffprobe.Prober{Path: cfg.FFprobe}
+	// The content hash and ffmpeg's version are needed only once the plan
+	// stands; they are worked out while ffprobe runs.
+	type answer struct {
+		val string
+		err error
+	}
+	hashC, versionC := make(chan answer, 1), make(chan answer, 1)
+	go func() {
+		h, err := HashFile(cfg.Input)
+		hashC <- answer{h, err}
+	}()
+	go func() {
+		v, err := FFmpegVersion(ctx, cfg.FFmpeg)
+		versionC <- answer{v, err}
+	}()
 	src := cfg.Probe
 	if src == nil {
 		var err error
@@ -228,15 +243,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 
-	hash, err := HashFile(cfg.Input)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
+	h := <-hashC
+	if h.err != nil {
+		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, h.err)
 	}
-	version, err := FFmpegVersion(ctx, cfg.FFmpeg)
-	if err != nil {
-		return nil, err
+	hash := h.val
+	v := <-versionC
+	if v.err != nil {
+		return nil, v.err
 	}
-	run.ffmpegVersion = version
+	run.ffmpegVersion = v.val
 	probeJSON, _ := json.Marshal(src)
 	db := cfg.Catalog
 	if err := db.UpsertTrack(ctx, catalog.Track{ID: trackID, SourcePath: cfg.Input, ContentHash: hash, Probe: probeJSON}); err != nil {
