@@ -77,6 +77,9 @@ func checkMediaPlaylist(pl *MediaPlaylist, r *PlaylistReport, live bool) {
 
 	if !live {
 		switch {
+		case pl.EndList && pl.Type == TypeNone && endedLive(pl):
+			// A live sliding window that ended: RFC 8216 §6.2.1 adds
+			// EXT-X-ENDLIST to it; it was never a VOD asset to label.
 		case pl.EndList && pl.Type == TypeNone:
 			r.add("M7", Must, "", "no EXT-X-PLAYLIST-TYPE", "VOD",
 				"the playlist is complete (EXT-X-ENDLIST) but does not say EXT-X-PLAYLIST-TYPE:VOD")
@@ -361,4 +364,11 @@ func clearContent(head []byte, sec section, uri string, r *PlaylistReport) bool 
 	}
 	r.add("K3", Must, uri, "", "MPEG-TS or fMP4", "the decrypted segment is neither MPEG-TS nor fMP4 (wrong key or IV?)")
 	return false
+}
+
+// endedLive says whether a playlist without a type is a live window that
+// has ended: segments were dropped from its head (media sequence above 0)
+// or its segments carry wall-clock times as live ones do.
+func endedLive(pl *MediaPlaylist) bool {
+	return pl.MediaSequence > 0 || (len(pl.Segments) > 0 && !pl.Segments[0].ProgramDateTime.IsZero())
 }

@@ -43,6 +43,8 @@ func TestCheckMediaPlaylist(t *testing.T) {
 		{name: "discontinuity sequence after discontinuity", in: "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-DISCONTINUITY\n#EXT-X-DISCONTINUITY-SEQUENCE:2\n#EXTINF:4.0,\na.ts\n",
 			want: []string{"M6/MUST"}},
 		{name: "endlist without type", in: "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\na.ts\n#EXT-X-ENDLIST\n", want: []string{"M7/MUST"}},
+		{name: "ended live window", in: "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:4.0,\na.ts\n#EXT-X-ENDLIST\n", want: nil},
+		{name: "ended live with dates", in: "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-PROGRAM-DATE-TIME:2026-11-21T10:00:00.000Z\n#EXTINF:4.0,\na.ts\n#EXT-X-ENDLIST\n", want: nil},
 		{name: "endlist without type, live", live: true, in: "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\na.ts\n#EXT-X-ENDLIST\n", want: []string{}},
 		{name: "vod without endlist", in: vodHead + "#EXTINF:4.0,\na.ts\n", want: []string{"M7/MUST"}},
 		{name: "event without endlist", in: "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4.0,\na.ts\n", want: []string{}},
