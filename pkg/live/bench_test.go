@@ -194,7 +194,7 @@ func measureLatency(b *testing.B, dir, src string, segTime time.Duration) {
 		{"catalog row created_at", "catalog", row},
 		{"GET /api/jobs/{id} (serve, 2 ms polling)", "api", api},
 		{"GET playlist, serve StatTTL 1 ms", "serve-fresh", srvFresh},
-		{"GET playlist, serve default (100 ms cache)", "serve", srvDefault},
+		{"GET playlist, serve default StatTTL", "serve", srvDefault},
 	} {
 		p50, p99, mx := quantile(m.d, 0.5), quantile(m.d, 0.99), quantile(m.d, 1)
 		b.Logf("  %-44s n=%3d  %7.1f ms  %7.1f ms  %7.1f ms", m.name, len(m.d), ms(p50), ms(p99), ms(mx))
