@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -172,11 +173,32 @@ func open(path string, create bool) (*DB, error) {
 		return nil, fmt.Errorf("catalog %q: %v", path, err)
 	}
 	db := &DB{Now: time.Now, sql: sdb, path: path}
-	if err := db.migrate(context.Background()); err != nil {
+	// When several processes open a fresh catalog together, SQLite can
+	// answer "database is locked" at once instead of waiting (switching the
+	// file to WAL, or a reader upgrading to a writer), so opening retries
+	// for as long as a busy write would wait.
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err = db.migrate(context.Background())
+		if err == nil || !isLocked(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Duration(10+rand.IntN(40)) * time.Millisecond)
+	}
+	if err != nil {
 		sdb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// isLocked says whether err is SQLite's busy or locked answer.
+func isLocked(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return strings.Contains(err.Error(), "database is locked")
 }
 
 // escapeURIPath escapes the bytes that mean something in a SQLite file: URI.
