@@ -12,7 +12,6 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/check"
@@ -169,11 +168,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 
 // writeCheckTable prints one line per check.
 func writeCheckTable(w io.Writer, rep *check.Report, color bool) {
-	re := lipgloss.NewRenderer(w)
-	re.SetColorProfile(termenv.Ascii)
-	if color {
-		re.SetColorProfile(termenv.ANSI)
-	}
+	re := renderer(w, color)
 	dim := re.NewStyle().Faint(true)
 	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
 	good := re.NewStyle().Foreground(lipgloss.Color("2"))

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	"golang.org/x/term"
 )
 
@@ -68,4 +70,16 @@ func (s *IOStreams) Debugf(format string, args ...any) {
 // Warnf writes a warning to ErrOut; warnings survive --quiet.
 func (s *IOStreams) Warnf(format string, args ...any) {
 	fmt.Fprintf(s.ErrOut, "warning: "+format+"\n", args...)
+}
+
+// renderer returns a lipgloss renderer for w with colour exactly as the
+// caller decided: IOStreams has already weighed the terminal, NO_COLOR,
+// --no-color and --json, so the renderer must not guess again from w.
+func renderer(w io.Writer, color bool) *lipgloss.Renderer {
+	re := lipgloss.NewRenderer(w)
+	re.SetColorProfile(termenv.Ascii)
+	if color {
+		re.SetColorProfile(termenv.ANSI)
+	}
+	return re
 }

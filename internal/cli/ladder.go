@@ -81,16 +81,8 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 			default:
 				return usageErrorf("--strategy %q: use auto, single or parallel", opts.Strategy)
 			}
-			switch opts.Format {
-			case "ts", "fmp4":
-			default:
-				return usageErrorf("--format %q: use ts or fmp4", opts.Format)
-			}
-			if _, err := opts.encryption(opts.Format); err != nil {
+			if err := opts.checkHLSFlags(); err != nil {
 				return err
-			}
-			if opts.SegmentTime <= 0 || opts.SegmentTime > 60 {
-				return usageErrorf("--segment-time must be between 0 and 60 seconds")
 			}
 			if opts.TrackID != "" && len(args) > 1 {
 				return usageErrorf("--track names one track: give one input")
@@ -117,6 +109,22 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
+}
+
+// checkHLSFlags checks the output flags ladder and segment share.
+func (o *LadderOptions) checkHLSFlags() error {
+	switch o.Format {
+	case "ts", "fmp4":
+	default:
+		return usageErrorf("--format %q: use ts or fmp4", o.Format)
+	}
+	if _, err := o.encryption(o.Format); err != nil {
+		return err
+	}
+	if o.SegmentTime <= 0 || o.SegmentTime > 60 {
+		return usageErrorf("--segment-time must be between 0 and 60 seconds")
+	}
+	return nil
 }
 
 type ladderJSON struct {

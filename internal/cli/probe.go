@@ -12,7 +12,6 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
@@ -167,13 +166,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 // writeProbeTable prints one result for people: a title line, a table of
 // streams and the summary.
 func writeProbeTable(w io.Writer, r *ffprobe.Result, color bool) {
-	// IOStreams has already decided about colour (terminal, NO_COLOR,
-	// --no-color, --json); the renderer must not guess again from w.
-	re := lipgloss.NewRenderer(w)
-	re.SetColorProfile(termenv.Ascii)
-	if color {
-		re.SetColorProfile(termenv.ANSI)
-	}
+	re := renderer(w, color)
 	bold := re.NewStyle().Bold(true)
 	dim := re.NewStyle().Faint(true)
 	warn := re.NewStyle().Foreground(lipgloss.Color("3"))

@@ -61,16 +61,8 @@ func segmentCmd(f *Factory, runF func(context.Context, *LadderOptions) error, li
 			if opts.OutDir == "" {
 				return usageErrorf("segment: -o OUTDIR is required")
 			}
-			switch opts.Format {
-			case "ts", "fmp4":
-			default:
-				return usageErrorf("--format %q: use ts or fmp4", opts.Format)
-			}
-			if _, err := opts.encryption(opts.Format); err != nil {
+			if err := opts.checkHLSFlags(); err != nil {
 				return err
-			}
-			if opts.SegmentTime <= 0 || opts.SegmentTime > 60 {
-				return usageErrorf("--segment-time must be between 0 and 60 seconds")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

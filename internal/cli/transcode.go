@@ -17,7 +17,6 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/encode"
@@ -737,14 +736,11 @@ func printTranscodeResults(ios *IOStreams, items []*transcodeItem, eventsOnStdou
 	if eventsOnStdout {
 		w = ios.ErrOut
 	}
-	re := lipgloss.NewRenderer(w)
 	color := ios.ColorOut()
 	if eventsOnStdout {
 		color = ios.ColorErr()
 	}
-	if !color {
-		re.SetColorProfile(termenv.Ascii)
-	}
+	re := renderer(w, color)
 	dim := re.NewStyle().Faint(true)
 	bad := re.NewStyle().Foreground(lipgloss.Color("1"))
 	good := re.NewStyle().Foreground(lipgloss.Color("2"))
