@@ -28,7 +28,7 @@ func captureFixture(t *testing.T, clip string) {
 	path := media(t, clip)
 	bin, err := exec.LookPath("ffprobe")
 	if err != nil {
-		t.Skip("ffprobe not installed")
+		t.Fatal("ffprobe is needed to capture fixtures (make test installs it)")
 	}
 	out, err := exec.Command(bin, probeArgs("file:"+path)...).Output()
 	if err != nil {

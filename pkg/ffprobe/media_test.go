@@ -222,7 +222,7 @@ var (
 func media(t testing.TB, name string) string {
 	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed: cannot make test media")
+		t.Fatal("ffmpeg is needed to make test media (make test installs it)")
 	}
 	recipe, ok := recipes[name]
 	if !ok {
