@@ -180,7 +180,21 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 		if err != nil {
 			return err
 		}
-		data, table = d, func(w io.Writer) { writeCatalogTrack(w, d) }
+		as, err := db.Analyses(ctx, opts.TrackID)
+		if err != nil {
+			return err
+		}
+		if as == nil {
+			as = []catalog.Analysis{}
+		}
+		data = struct {
+			*catalog.TrackDetail
+			Analyses []catalog.Analysis `json:"analyses"`
+		}{d, as}
+		table = func(w io.Writer) {
+			writeCatalogTrack(w, d)
+			writeCatalogAnalyses(w, as)
+		}
 	case "segments":
 		segs, err := db.Segments(ctx, opts.TrackID, opts.Rendition)
 		if err != nil {
@@ -265,6 +279,33 @@ func writeCatalogTrack(w io.Writer, d *catalog.TrackDetail) {
 		return
 	}
 	writeCatalogJobs(w, d.Jobs, false)
+}
+
+// writeCatalogAnalyses prints the loudness and silence measurements of a
+// track's source and renditions, when there are any.
+func writeCatalogAnalyses(w io.Writer, as []catalog.Analysis) {
+	if len(as) == 0 {
+		return
+	}
+	num := func(v *float64, unit string) string {
+		if v == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f %s", *v, unit)
+	}
+	fmt.Fprintln(w)
+	tw := newCatalogTable(w)
+	fmt.Fprintln(tw, "LOUDNESS	RENDITION	INTEGRATED	TRUE PEAK	LRA	NORMALISATION	SILENCES")
+	for _, a := range as {
+		var sil []string
+		for _, s := range a.Silences {
+			sil = append(sil, fmt.Sprintf("%.2f-%.2f", s.Start, s.End))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Kind, catalogOr(a.Rendition, "-"),
+			num(a.Integrated, "LUFS"), num(a.TruePeak, "dBTP"), num(a.LRA, "LU"),
+			catalogOr(a.Normalization, "-"), catalogOr(strings.Join(sil, " "), "none"))
+	}
+	tw.Flush()
 }
 
 func writeCatalogJobs(w io.Writer, js []catalog.Job, withTrack bool) {

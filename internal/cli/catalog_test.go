@@ -339,3 +339,30 @@ func TestCatalogLocation(t *testing.T) {
 	}
 	lsHas("config file", true)
 }
+
+func TestCatalogShowLoudness(t *testing.T) {
+	dir := t.TempDir()
+	path := seedCatalogCLI(t, dir)
+	db, err := catalog.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, tp := -25.9, -22.2
+	if err := db.PutAnalysis(context.Background(), catalog.Analysis{TrackID: "concert", Kind: catalog.AnalysisInput,
+		Integrated: &in, TruePeak: &tp, Normalization: "linear", Silences: []catalog.Silence{{Start: 6, End: 11}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errOut := catalogRun(t, "catalog", "show", "concert", "--catalog", path)
+	if code != 0 || !strings.Contains(out, "LOUDNESS") || !strings.Contains(out, "-25.90 LUFS") || !strings.Contains(out, "6.00-11.00") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = catalogRun(t, "catalog", "show", "concert", "--catalog", path, "--json")
+	if code != 0 || !strings.Contains(out, `"analyses": [`) || !strings.Contains(out, `"integrated": -25.9`) {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+	// A track without analyses prints no loudness table.
+	if _, out, _ = catalogRun(t, "catalog", "show", "broken", "--catalog", path); strings.Contains(out, "LOUDNESS") {
+		t.Fatalf("loudness table for a track without analyses:\n%s", out)
+	}
+}
