@@ -70,7 +70,11 @@ func runCatalogImport(ctx context.Context, opts *CatalogImportOptions) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(opts.IO.Out, "imported %d track(s), %d rendition(s), %d segment(s) into %s\n", res.Tracks, res.Renditions, res.Segments, db.Path())
+		keys := ""
+		if res.Keys > 0 {
+			keys = fmt.Sprintf(", %d AES-128 key(s)", res.Keys)
+		}
+		fmt.Fprintf(opts.IO.Out, "imported %d track(s), %d rendition(s), %d segment(s)%s into %s\n", res.Tracks, res.Renditions, res.Segments, keys, db.Path())
 	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(opts.IO.ErrOut, "veza: %s\n", p)

@@ -3,8 +3,6 @@ package ladder
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -146,14 +144,7 @@ func (k *keyring) uri(i int) string {
 // fingerprint identifies the key settings for resume decisions without
 // revealing the key: the method, URL, rotation and a digest of key 0.
 func (k *keyring) fingerprint() string {
-	return fmt.Sprintf("aes-128|%s|%d|%s", k.enc.KeyURL, k.enc.Rotation, keyDigest(k.keys[0]))
-}
-
-// keyDigest is a one-way digest of a key under a veza label, so the same
-// key always gives the same value and the value gives nothing away.
-func keyDigest(key []byte) string {
-	sum := sha256.Sum256(append([]byte("veza key fingerprint v1\n"), key...))
-	return hex.EncodeToString(sum[:16])
+	return fmt.Sprintf("aes-128|%s|%d|%s", k.enc.KeyURL, k.enc.Rotation, catalog.KeyFingerprint(k.keys[0]))
 }
 
 // writeKey writes a key file atomically with mode 0600.
@@ -260,7 +251,7 @@ func (k *keyring) records(trackID string, segments int, rel func(string) string)
 		key := k.keys[i]
 		k.mu.Unlock()
 		out = append(out, catalog.Key{TrackID: trackID, Index: i, Method: "AES-128", URI: k.uri(i), Path: rel(k.path(i)),
-			FirstSegment: i * per, LastSegment: min((i+1)*per, segments) - 1, Fingerprint: keyDigest(key)})
+			FirstSegment: i * per, LastSegment: min((i+1)*per, segments) - 1, Fingerprint: catalog.KeyFingerprint(key)})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,6 +18,8 @@ type ImportResult struct {
 	Tracks     int `json:"tracks"`
 	Renditions int `json:"renditions"`
 	Segments   int `json:"segments"`
+	// Keys counts the AES-128 keys recorded.
+	Keys int `json:"keys"`
 	// Problems lists playlists that could not be imported, one line each.
 	Problems []string `json:"problems"`
 }
@@ -96,6 +99,11 @@ func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, err
 				failed = true
 			}
 		}
+		if len(m.Variants) > 0 {
+			if p, err := hls.ResolveURI(filepath.Dir(mp), m.Variants[0].URI); err == nil && !importKeys(ctx, db, res, track, p, root) {
+				failed = true
+			}
+		}
 		if err := finish(ctx, db, jobID, failed); err != nil {
 			return res, err
 		}
@@ -115,6 +123,7 @@ func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, err
 		}
 		r := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(p), p), Kind: catalog.KindVideo}
 		ok := importRendition(ctx, db, res, r, p, root, jobID)
+		ok = importKeys(ctx, db, res, track, p, root) && ok
 		if err := finish(ctx, db, jobID, !ok); err != nil {
 			return res, err
 		}
@@ -164,6 +173,57 @@ func importRendition(ctx context.Context, db *catalog.DB, res *ImportResult, r c
 		return false
 	}
 	res.Segments += len(segs)
+	return true
+}
+
+// importKeys records which AES-128 key covers which segments, read from
+// one media playlist of the track (every rendition of a veza track shares
+// its keys), as catalog key rows: URI, key file, segment range and a
+// fingerprint, never the key. A key that is not a readable 16-byte local
+// file is reported.
+func importKeys(ctx context.Context, db *catalog.DB, res *ImportResult, track, playlist, root string) bool {
+	pl, err := hls.ReadMedia(playlist)
+	if err != nil {
+		return true // already reported with its rendition
+	}
+	var keys []catalog.Key
+	for i, s := range pl.Segments {
+		idx := int(pl.SequenceOf(i))
+		if s.Key == nil || s.Key.Method != "AES-128" {
+			continue
+		}
+		if n := len(keys); n > 0 && keys[n-1].URI == s.Key.URI && keys[n-1].LastSegment == idx-1 {
+			keys[n-1].LastSegment = idx
+			continue
+		}
+		path, err := hls.ResolveURI(filepath.Dir(playlist), s.Key.URI)
+		if err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: key %q: %v", playlist, s.Key.URI, err))
+			return false
+		}
+		key, err := os.ReadFile(path)
+		if err == nil && len(key) != 16 {
+			err = fmt.Errorf("%d bytes, not 16", len(key))
+		}
+		if err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: key %q: %v", playlist, s.Key.URI, err))
+			return false
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			rel = path
+		}
+		keys = append(keys, catalog.Key{TrackID: track, Index: len(keys), Method: "AES-128", URI: s.Key.URI,
+			Path: filepath.ToSlash(rel), FirstSegment: idx, LastSegment: idx, Fingerprint: catalog.KeyFingerprint(key)})
+	}
+	if len(keys) == 0 {
+		return true
+	}
+	if err := db.ReplaceKeys(ctx, track, keys); err != nil {
+		res.Problems = append(res.Problems, err.Error())
+		return false
+	}
+	res.Keys += len(keys)
 	return true
 }
 

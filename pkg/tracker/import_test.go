@@ -83,3 +83,52 @@ func TestImport(t *testing.T) {
 		t.Fatalf("reimport: %d rows", len(segs2))
 	}
 }
+
+func TestImportKeys(t *testing.T) {
+	out := t.TempDir()
+	enc := func(uri string, segs ...string) string {
+		var b strings.Builder
+		b.WriteString("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-PLAYLIST-TYPE:VOD\n")
+		for i, s := range segs {
+			if i%2 == 0 {
+				b.WriteString("#EXT-X-KEY:METHOD=AES-128,URI=\"" + uri + "\",IV=0x000102030405060708090a0b0c0d0e0f\n")
+			}
+			b.WriteString("#EXTINF:4.0,\n" + s + "\n")
+		}
+		b.WriteString("#EXT-X-ENDLIST\n")
+		return b.String()
+	}
+	write(t, filepath.Join(out, "secret", "master.m3u8"), "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,CODECS=\"mp4a.40.2\"\na/index.m3u8\n")
+	write(t, filepath.Join(out, "secret", "a", "index.m3u8"), enc("../key_00000.key", "s0.ts", "s1.ts", "s2.ts"))
+	for _, s := range []string{"s0.ts", "s1.ts", "s2.ts"} {
+		write(t, filepath.Join(out, "secret", "a", s), strings.Repeat("z", 32))
+	}
+	write(t, filepath.Join(out, "secret", "key_00000.key"), "0123456789abcdef")
+	// A lone playlist whose key file is the wrong size.
+	write(t, filepath.Join(out, "badkey", "index.m3u8"), enc("k.key", "t0.ts"))
+	write(t, filepath.Join(out, "badkey", "t0.ts"), "x")
+	write(t, filepath.Join(out, "badkey", "k.key"), "short")
+
+	db, err := catalog.Open(catalog.DefaultPath(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	res, err := Import(ctx, db, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Keys != 1 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "5 bytes, not 16") {
+		t.Fatalf("%+v", res)
+	}
+	keys, err := db.Keys(ctx, "secret")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("%+v %v", keys, err)
+	}
+	k := keys[0]
+	if k.URI != "../key_00000.key" || k.Path != "secret/key_00000.key" || k.FirstSegment != 0 || k.LastSegment != 2 ||
+		k.Fingerprint != catalog.KeyFingerprint([]byte("0123456789abcdef")) {
+		t.Errorf("key %+v", k)
+	}
+}
