@@ -449,3 +449,13 @@ func TestRunEventSegmentsReportedPromptly(t *testing.T) {
 		}
 	}
 }
+
+func TestVersion(t *testing.T) {
+	v, err := Version(context.Background(), "")
+	if err != nil || v == "" || strings.Contains(v, " ") {
+		t.Fatalf("version %q, %v", v, err)
+	}
+	if _, err := Version(context.Background(), filepath.Join(t.TempDir(), "no-ffmpeg")); !errors.Is(err, ErrFFmpegNotFound) {
+		t.Fatalf("missing binary: %v", err)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -170,7 +169,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		hashC <- answer{h, err}
 	}()
 	go func() {
-		v, err := FFmpegVersion(ctx, cfg.FFmpeg)
+		v, err := encode.Version(ctx, cfg.FFmpeg)
 		versionC <- answer{v, err}
 	}()
 	src := cfg.Probe
@@ -693,23 +692,6 @@ func HashFile(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// FFmpegVersion returns ffmpeg's version string ("5.1.8-0+deb12u1").
-func FFmpegVersion(ctx context.Context, bin string) (string, error) {
-	if bin == "" {
-		bin = "ffmpeg"
-	}
-	out, err := exec.CommandContext(ctx, bin, "-hide_banner", "-version").Output()
-	if err != nil {
-		return "", fmt.Errorf("ffmpeg %q: %w", bin, err)
-	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	fields := strings.Fields(first)
-	if len(fields) >= 3 && fields[0] == "ffmpeg" && fields[1] == "version" {
-		return fields[2], nil
-	}
-	return strings.TrimSpace(first), nil
 }
 
 func removeIfExists(p string) error {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -157,7 +156,7 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 			return nil, err
 		}
 	}
-	v, err := ffmpegVersion(ctx, cfg.FFmpeg)
+	v, err := encode.Version(ctx, cfg.FFmpeg)
 	if err != nil {
 		return nil, err
 	}
@@ -905,24 +904,4 @@ func appendFile(dst, src string) error {
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s
-}
-
-// ffmpegVersion is `ffmpeg -version`'s version field, for the job row.
-func ffmpegVersion(ctx context.Context, bin string) (string, error) {
-	if bin == "" {
-		bin = "ffmpeg"
-	}
-	out, err := exec.CommandContext(ctx, bin, "-hide_banner", "-version").Output()
-	if err != nil {
-		var ee *exec.Error
-		if errors.As(err, &ee) {
-			return "", fmt.Errorf("%w: %q", encode.ErrFFmpegNotFound, bin)
-		}
-		return "", fmt.Errorf("ffmpeg %q: %w", bin, err)
-	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	if f := strings.Fields(first); len(f) >= 3 && f[0] == "ffmpeg" && f[1] == "version" {
-		return f[2], nil
-	}
-	return strings.TrimSpace(first), nil
 }
