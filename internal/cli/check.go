@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/check"
@@ -172,18 +171,7 @@ func writeCheckTable(w io.Writer, rep *check.Report, color bool) {
 	dim := re.NewStyle().Faint(true)
 	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
 	good := re.NewStyle().Foreground(lipgloss.Color("2"))
-	t := table.New().
-		Border(lipgloss.NormalBorder()).
-		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
-		BorderColumn(false).BorderHeader(true).
-		BorderStyle(dim).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := re.NewStyle().PaddingRight(2)
-			if row == table.HeaderRow {
-				return s.Inherit(dim)
-			}
-			return s
-		}).
+	t := plainTable(re, dim).
 		Headers("PLAYLIST", "CHECK", "VARIANT", "SIZE", "CODECS", "PLAYED", "RESULT")
 	for _, r := range rep.Results {
 		played := "-"

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
 	"github.com/muesli/termenv"
 	"golang.org/x/term"
 )
@@ -82,4 +83,21 @@ func renderer(w io.Writer, color bool) *lipgloss.Renderer {
 		re.SetColorProfile(termenv.ANSI)
 	}
 	return re
+}
+
+// plainTable is the table style of veza's reports: no frame, a faint rule
+// under faint headers, two spaces between columns.
+func plainTable(re *lipgloss.Renderer, dim lipgloss.Style) *table.Table {
+	return table.New().
+		Border(lipgloss.NormalBorder()).
+		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
+		BorderColumn(false).BorderHeader(true).
+		BorderStyle(dim).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := re.NewStyle().PaddingRight(2)
+			if row == table.HeaderRow {
+				return s.Inherit(dim)
+			}
+			return s
+		})
 }

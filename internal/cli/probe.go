@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
@@ -187,18 +186,7 @@ func writeProbeTable(w io.Writer, r *ffprobe.Result, color bool) {
 	}
 	fmt.Fprintf(w, "%s  %s\n", bold.Render(r.Input), dim.Render(strings.Join(title, ", ")))
 
-	t := table.New().
-		Border(lipgloss.NormalBorder()).
-		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
-		BorderColumn(false).BorderHeader(true).
-		BorderStyle(dim).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := re.NewStyle().PaddingRight(2)
-			if row == table.HeaderRow {
-				return s.Inherit(dim)
-			}
-			return s
-		}).
+	t := plainTable(re, dim).
 		Headers("#", "TYPE", "CODEC", "CODECS", "DETAILS")
 	for _, s := range r.Streams {
 		cs := s.CodecString

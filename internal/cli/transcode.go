@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/encode"
@@ -744,17 +743,7 @@ func printTranscodeResults(ios *IOStreams, items []*transcodeItem, eventsOnStdou
 	dim := re.NewStyle().Faint(true)
 	bad := re.NewStyle().Foreground(lipgloss.Color("1"))
 	good := re.NewStyle().Foreground(lipgloss.Color("2"))
-	t := table.New().
-		Border(lipgloss.NormalBorder()).
-		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
-		BorderColumn(false).BorderHeader(true).BorderStyle(dim).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := re.NewStyle().PaddingRight(2)
-			if row == table.HeaderRow {
-				return s.Inherit(dim)
-			}
-			return s
-		}).
+	t := plainTable(re, dim).
 		Headers("FILE", "STATUS", "DURATION", "SIZE", "SPEED")
 	counts := map[string]int{}
 	for _, it := range items {
