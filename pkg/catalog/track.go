@@ -78,6 +78,25 @@ func checkID(what, id string) error {
 	return nil
 }
 
+// Slug turns text into an id of lower-case ASCII letters, digits and single
+// dashes ("My Concert (2024)" gives "my-concert-2024"); "" when nothing is
+// left.
+func Slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
 // TrackSummary is one line of `veza catalog ls`.
 type TrackSummary struct {
 	ID         string `json:"id"`

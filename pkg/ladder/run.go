@@ -660,19 +660,7 @@ func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Comman
 func Slug(path string) string {
 	base := filepath.Base(path)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(base) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	s := strings.TrimSuffix(b.String(), "-")
+	s := catalog.Slug(base)
 	if s == "" {
 		sum := sha256.Sum256([]byte(base))
 		s = "track-" + hex.EncodeToString(sum[:4])

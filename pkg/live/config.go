@@ -182,19 +182,7 @@ func TrackIDFor(input string) string {
 		parts = append(parts, p)
 	}
 	parts = append(parts, u.Path)
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(strings.Join(parts, "-")) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	if s := strings.Trim(b.String(), "-"); s != "" {
+	if s := catalog.Slug(strings.Join(parts, "-")); s != "" {
 		return s
 	}
 	return "live"
