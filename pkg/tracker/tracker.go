@@ -44,14 +44,14 @@ func (t *Tracker) Handle(ctx context.Context, ev encode.Event) {
 		if e.Output < 0 || e.Output >= len(t.Renditions) {
 			return
 		}
-		st, err := os.Stat(e.Path)
-		if err != nil || st.Size() == 0 {
-			// Never record a file that is not on disk.
+		// encode reports only segments it found on disk, listed in the
+		// playlist, with their size; an empty one is not worth a row.
+		if e.Bytes == 0 {
 			return
 		}
 		t.keep(t.DB.UpsertSegment(ctx, catalog.Segment{
 			TrackID: t.TrackID, Rendition: t.Renditions[e.Output], Index: e.Index,
-			Path: t.rel(e.Path), Duration: e.Duration.Seconds(), Bytes: st.Size(), JobID: t.JobID,
+			Path: t.rel(e.Path), Duration: e.Duration.Seconds(), Bytes: e.Bytes, JobID: t.JobID,
 		}))
 	case encode.Progress:
 		if t.JobID == "" {
