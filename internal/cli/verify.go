@@ -3,18 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"sync"
-	"text/tabwriter"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
-	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 // VerifyOptions is what `veza verify` was asked to do.
@@ -86,59 +79,21 @@ func NewCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) 
 	return cmd
 }
 
-// verifyResult is one PATH's outcome; with --json the command prints an
-// array of them, in the order given.
-type verifyResult struct {
-	Path  string `json:"path"`
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
-	*hls.Report
-}
-
 func runVerify(ctx context.Context, opts *VerifyOptions) error {
-	hopts := hls.Options{Jobs: opts.Jobs, NoProbe: opts.NoProbe || opts.Live}
-	if !hopts.NoProbe {
+	vopts := verify.Options{Jobs: opts.Jobs, NoProbe: opts.NoProbe || opts.Live}
+	if opts.Live {
+		vopts.Live = &verify.LiveOptions{Duration: opts.Duration, Interval: opts.Interval}
+	}
+	if !vopts.NoProbe {
 		path, err := opts.FFprobe()
 		if err != nil {
 			return err
 		}
-		hopts.FFprobe = path
+		vopts.FFprobe = path
 	}
-	results := make([]verifyResult, len(opts.Paths))
-	var wg sync.WaitGroup
-	for i, p := range opts.Paths {
-		results[i].Path = p
-		run := func() {
-			var err error
-			if opts.Live {
-				results[i].Report, err = hls.VerifyLive(ctx, p, hls.LiveOptions{Duration: opts.Duration, Interval: opts.Interval})
-			} else {
-				results[i].Report, err = verifyPath(ctx, p, hopts)
-			}
-			if err != nil {
-				results[i].Error = err.Error()
-			}
-		}
-		// Live sampling waits on the clock, so all paths sample at once;
-		// offline checks already use every CPU for one path.
-		if opts.Live {
-			wg.Go(run)
-		} else {
-			run()
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return ctx.Err()
-			}
-		}
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	results, err := verify.All(ctx, opts.Paths, vopts)
+	if err != nil {
 		return err
-	}
-	failed := false
-	for i := range results {
-		r := &results[i]
-		r.OK = r.Error == "" && !r.Report.Failed()
-		failed = failed || !r.OK
 	}
 	if opts.IO.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
@@ -151,95 +106,10 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 			writeVerifyText(opts.IO, r)
 		}
 	}
-	if failed {
-		return errSilent
+	for _, r := range results {
+		if !r.OK {
+			return errSilent
+		}
 	}
 	return nil
-}
-
-// writeVerifyText prints one PATH's outcome for people: MUST findings as a
-// table per playlist on stdout, SHOULD findings and notes on stderr, and a
-// one-line summary.
-func writeVerifyText(ios *IOStreams, r verifyResult) {
-	re := lipgloss.NewRenderer(ios.Out)
-	if !ios.ColorOut() {
-		re.SetColorProfile(termenv.Ascii)
-	}
-	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
-	good := re.NewStyle().Foreground(lipgloss.Color("2")).Bold(true)
-	bold := re.NewStyle().Bold(true)
-	if r.Error != "" {
-		fmt.Fprintf(ios.ErrOut, "veza: %s\n", r.Error)
-		fmt.Fprintf(ios.Out, "%s %s: not verified\n", bad.Render("FAIL"), r.Path)
-		return
-	}
-	rep := r.Report
-	playlistsFailed := 0
-	for _, p := range rep.Playlists {
-		var must []hls.Finding
-		for _, f := range p.Findings {
-			if f.Severity == hls.Must {
-				must = append(must, f)
-			} else {
-				ios.Warnf("%s %s: %s", f.Rule, findingWhere(f), f.Message)
-			}
-		}
-		for _, n := range p.Notes {
-			ios.Logf("note: %s: %s", p.Path, n)
-		}
-		if len(must) == 0 {
-			continue
-		}
-		playlistsFailed++
-		fmt.Fprintf(ios.Out, "%s (%s)\n", bold.Render(p.Path), describePlaylist(p))
-		writeVerifyFindings(ios.Out, must, bad)
-		fmt.Fprintln(ios.Out)
-	}
-	counts := fmt.Sprintf("%s, %s checked", pluralize(len(rep.Playlists), "playlist"), pluralize(rep.Segments(), "segment"))
-	if rep.Should > 0 {
-		counts += ", " + pluralize(rep.Should, "warning")
-	}
-	if rep.Failed() {
-		fmt.Fprintf(ios.Out, "%s %s: %s in %d of %s\n", bad.Render("FAIL"), r.Path,
-			pluralize(rep.Must, "MUST failure"), playlistsFailed, counts)
-		return
-	}
-	fmt.Fprintf(ios.Out, "%s %s: %s\n", good.Render("OK"), r.Path, counts)
-}
-
-func writeVerifyFindings(w io.Writer, fs []hls.Finding, ruleStyle lipgloss.Style) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  RULE\tSEGMENT\tPROBLEM")
-	for _, f := range fs {
-		seg := f.Segment
-		if seg == "" {
-			seg = "-"
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", ruleStyle.Render(f.Rule), seg, f.Message)
-	}
-	tw.Flush()
-}
-
-func findingWhere(f hls.Finding) string {
-	if f.Segment != "" {
-		return f.Playlist + " " + f.Segment
-	}
-	return f.Playlist
-}
-
-func describePlaylist(p hls.PlaylistReport) string {
-	switch p.Kind {
-	case "master":
-		return "master, " + pluralize(p.Variants, "variant")
-	case "mpd":
-		return "DASH MPD, " + pluralize(p.Variants, "representation") + ", " + pluralize(p.Segments, "segment")
-	}
-	return "media, " + pluralize(p.Segments, "segment")
-}
-
-func pluralize(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/mp4"
 )
 
 // Rendition is one folder of fMP4 segments that Build describes as a
@@ -35,9 +36,9 @@ type Rendition struct {
 // timed is a Rendition with what its files say.
 type timed struct {
 	Rendition
-	track     Track
+	track     mp4.Track
 	timescale uint64
-	segs      []Timing
+	segs      []mp4.Timing
 }
 
 // Build reads every rendition's init section and segments under dir (the
@@ -115,11 +116,11 @@ func readRendition(dir string, r Rendition) (*timed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dash: rendition %s: %w", r.ID, err)
 	}
-	tracks, err := ReadInit(initData)
+	tracks, err := mp4.ReadInit(initData)
 	if err != nil {
 		return nil, fmt.Errorf("dash: rendition %s: init section %s: %w", r.ID, r.Init, err)
 	}
-	t := &timed{Rendition: r, track: mainTrack(tracks)}
+	t := &timed{Rendition: r, track: mp4.MainTrack(tracks)}
 	t.timescale = uint64(t.track.Timescale)
 	tmpl := SegmentTemplate{Media: r.Media}
 	for i := range r.Segments {
@@ -131,7 +132,7 @@ func readRendition(dir string, r Rendition) (*timed, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dash: rendition %s: %w", r.ID, err)
 		}
-		tm, err := ReadFragment(data, tracks)
+		tm, err := mp4.ReadFragment(data, tracks)
 		if err != nil {
 			return nil, fmt.Errorf("dash: rendition %s: segment %s: %w", r.ID, u, err)
 		}
@@ -142,17 +143,6 @@ func readRendition(dir string, r Rendition) (*timed, error) {
 		t.segs = append(t.segs, st)
 	}
 	return t, nil
-}
-
-// mainTrack is the track the timeline follows: the video track, else the
-// first.
-func mainTrack(tracks []Track) Track {
-	for _, t := range tracks {
-		if t.Handler == "vide" {
-			return t
-		}
-	}
-	return tracks[0]
 }
 
 // representation builds the Representation with its own template and

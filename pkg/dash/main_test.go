@@ -2,12 +2,10 @@ package dash
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -93,21 +91,4 @@ func buildMPD(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func verifyRules(t *testing.T, path string) ([]string, string) {
-	t.Helper()
-	rep, err := Verify(context.Background(), path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []string
-	var b strings.Builder
-	for _, p := range rep.Playlists {
-		for _, f := range p.Findings {
-			rules = append(rules, f.Rule)
-			fmt.Fprintf(&b, "%s %s: %s\n", f.Rule, f.Segment, f.Message)
-		}
-	}
-	return rules, b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 )
 
 // KeyLen is the length in bytes of an AES-128 key file (HLS-RULES K3).
@@ -60,6 +61,9 @@ func DecryptSegment(key []byte, iv [16]byte, data []byte) ([]byte, error) {
 	}
 	return out[:len(out)-pad], nil
 }
+
+// ivRE is the form of an EXT-X-KEY IV attribute.
+var ivRE = regexp.MustCompile(`^0[xX][0-9a-fA-F]{32}$`)
 
 // ParseIV reads an EXT-X-KEY IV attribute: 0x followed by 32 hex digits.
 func ParseIV(s string) ([16]byte, error) {

@@ -1,5 +1,6 @@
-// Package hls reads and writes HLS playlists and checks HLS output against
-// the rules of HLS-RULES.md (veza verify).
+// Package hls reads and writes HLS playlists, measures their bandwidth and
+// encrypts and decrypts their AES-128 segments. The checks of veza verify
+// are in pkg/verify.
 //
 // Reading. The reader is veza's own line parser rather than grafov/m3u8,
 // which the design card names. Run over the 86 real-world playlists of the
@@ -27,24 +28,9 @@
 // playlist, never leaves a half-written file behind.
 //
 // Measuring. MeasureBandwidth is the one place HLS-RULES P1 is computed: the
-// ladder sets BANDWIDTH with it and the validator checks BANDWIDTH with it.
+// ladder sets BANDWIDTH with it and pkg/verify checks BANDWIDTH with it.
 //
-// Verifying. Verify reads a master, a media playlist or a folder and applies
-// the rules in three layers: the playlist text (pure functions, table
-// tested: M1–M2, M5–M7, P3, P6, K1–K2), the files (stat, MPEG-TS packet scan
-// and MP4 box walk: M8–M10; AES-128 segments are decrypted with their key
-// file first, K3), and ffprobe of every segment (M3, M4, M11, P4, P5,
-// S1–S4), encrypted ones in the clear. Each distinct segment is probed once, NumCPU at a time: one
-// ffprobe for streams and format, and for video one for the first frame and
-// one for keyframe packet times. fMP4 fragments and byte ranges are copied
-// with their init section into a temporary file first. Two ffprobe habits
-// are corrected for: a fragment's stream "duration" is its end time (the
-// tfdt is read from the box walk and taken off), and audio-only MPEG-TS
-// durations are bit-rate estimates (segments are measured from one start
-// time to the next instead). VerifyLive samples a live playlist and applies
-// the text and file rules plus L1–L5 to every version it sees.
-//
-// Not checked: K3 (key files and AES-128 decryption), the bitstream of
-// encrypted segments, and anything behind a remote (http) URI; remote URIs
-// are listed as notes.
+// Encrypting. EncryptSegment and DecryptSegment are AES-128-CBC with PKCS#7
+// padding as RFC 8216 §5.2 describes it; the IV is the EXT-X-KEY IV or the
+// segment's media sequence number (SegmentIV).
 package hls

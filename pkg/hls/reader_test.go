@@ -10,9 +10,14 @@ import (
 	"time"
 )
 
-// corpusDir holds the shared real-world playlists; CI clones main with
-// shared/ beside it.
-const corpusDir = "../../../shared/corpus/playlists"
+// playlistsDir holds veza's own corpus of odd playlists, with the expected
+// outcome of each in expect.txt.
+const playlistsDir = "../../testdata/playlists"
+
+// sharedCorpusDir holds real-world playlists collected beside the
+// repository on the machines that have them (../shared); tests read them as
+// an extra when present.
+const sharedCorpusDir = "../../../shared/corpus/playlists"
 
 var parseTests = []struct {
 	name  string
@@ -234,18 +239,128 @@ func TestParseKindErrors(t *testing.T) {
 	}
 }
 
-// corpusFiles lists the shared corpus; a missing corpus fails the test,
-// since a skipped corpus test would prove nothing in CI.
-func corpusFiles(t testing.TB) []string {
+// corpusCase is one line of testdata/playlists/expect.txt.
+type corpusCase struct {
+	file string
+	// reader is "media", "master" or "refuse".
+	reader string
+	// rule and text describe a refusal: the SyntaxError's rule ("" for
+	// none) and a substring of its message.
+	rule, text string
+}
+
+// readCorpus reads testdata/playlists/expect.txt and checks that it lists
+// every playlist of the folder, and only those.
+func readCorpus(t testing.TB) []corpusCase {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*.m3u8"))
-	if len(files) < 80 {
-		t.Fatalf("found %d playlists under %s: the shared corpus must sit beside the repository (../shared)", len(files), corpusDir)
+	data, err := os.ReadFile(filepath.Join(playlistsDir, "expect.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []corpusCase
+	listed := map[string]bool{}
+	for i, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		if len(cols) != 3 {
+			t.Fatalf("expect.txt line %d: %d columns, want 3", i+1, len(cols))
+		}
+		c := corpusCase{file: cols[0], reader: cols[1]}
+		if verdict, ok := strings.CutPrefix(cols[1], "refuse "); ok {
+			c.reader = "refuse"
+			c.rule, c.text, _ = strings.Cut(verdict, " ")
+			if c.rule == "-" {
+				c.rule = ""
+			}
+		}
+		cases = append(cases, c)
+		listed[c.file] = true
+	}
+	files, _ := filepath.Glob(filepath.Join(playlistsDir, "*.m3u8"))
+	for _, f := range files {
+		if !listed[filepath.Base(f)] {
+			t.Errorf("%s has no line in expect.txt", f)
+		}
+	}
+	if len(files) != len(cases) {
+		t.Errorf("expect.txt lists %d playlists, the folder holds %d", len(cases), len(files))
+	}
+	return cases
+}
+
+// sharedCorpusFiles lists the shared corpus, or skips when it is not
+// beside the repository (a fresh clone has only testdata/playlists).
+func sharedCorpusFiles(t testing.TB) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(sharedCorpusDir, "*", "*.m3u8"))
+	if len(files) == 0 {
+		t.Skipf("no shared corpus at %s (an optional extra beside the repository); testdata/playlists is checked by TestCorpus", sharedCorpusDir)
 	}
 	return files
 }
 
-// corpusRejects are the corpus playlists the reader refuses, with the cause.
+// checkRewrite writes back what the reader read and reads it again: the
+// variants, renditions and segments must survive. Playlists the writer
+// refuses by design (a target below an EXTINF) and masters without
+// variants are left alone.
+func checkRewrite(t *testing.T, master *MasterPlaylist, media *MediaPlaylist) {
+	t.Helper()
+	var out []byte
+	var err error
+	if master != nil {
+		if len(master.Variants) == 0 {
+			return
+		}
+		out, err = master.Encode()
+	} else {
+		out, err = media.Encode()
+	}
+	if err != nil {
+		return
+	}
+	m2, md2, err := Parse(out)
+	if err != nil {
+		t.Fatalf("rewrite does not parse: %v\n%s", err, out)
+	}
+	if master != nil && (m2 == nil || len(m2.Variants) != len(master.Variants) || len(m2.Renditions) != len(master.Renditions)) {
+		t.Fatalf("rewrite lost variants or renditions:\n%s", out)
+	}
+	if media != nil && (md2 == nil || len(md2.Segments) != len(media.Segments) || md2.Duration() != media.Duration()) {
+		t.Fatalf("rewrite changed the segments:\n%s", out)
+	}
+}
+
+// TestCorpus reads veza's own odd playlists and checks each outcome
+// against testdata/playlists/expect.txt.
+func TestCorpus(t *testing.T) {
+	for _, c := range readCorpus(t) {
+		t.Run(c.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(playlistsDir, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			master, media, err := Parse(data)
+			if c.reader == "refuse" {
+				var se *SyntaxError
+				if !errors.As(err, &se) || se.Rule != c.rule || !strings.Contains(err.Error(), c.text) {
+					t.Fatalf("err = %v, want a syntax error of rule %q holding %q", err, c.rule, c.text)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if got := map[bool]string{true: "master", false: "media"}[master != nil]; got != c.reader {
+				t.Fatalf("read as a %s playlist, want %s", got, c.reader)
+			}
+			checkRewrite(t, master, media)
+		})
+	}
+}
+
+// corpusRejects are the shared corpus playlists the reader refuses, with the cause.
 // Every one is malformed; everything else must parse.
 var corpusRejects = map[string]string{
 	"videojs-m3u8-parser/empty.m3u8":                                 "empty playlist",
@@ -274,8 +389,10 @@ var corpusRejects = map[string]string{
 	"grafov-m3u8/media-playlist-with-cue-out-in-without-oatcls.m3u8": "EXTINF is not followed",
 }
 
-func TestCorpus(t *testing.T) {
-	files := corpusFiles(t)
+// TestSharedCorpus reads the shared real-world playlists when they are
+// beside the repository: everything parses but the known-malformed ones.
+func TestSharedCorpus(t *testing.T) {
+	files := sharedCorpusFiles(t)
 	seen := map[string]bool{}
 	for _, f := range files {
 		name := filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(f)), filepath.Base(f)))
@@ -296,31 +413,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			// What veza reads it can write back, and the rewrite reads the
-			// same. Media playlists whose target is below an EXTINF cannot
-			// be written by design.
-			var out []byte
-			if master != nil {
-				if len(master.Variants) == 0 {
-					return
-				}
-				out, err = master.Encode()
-			} else {
-				out, err = media.Encode()
-			}
-			if err != nil {
-				return
-			}
-			m2, md2, err := Parse(out)
-			if err != nil {
-				t.Fatalf("rewrite does not parse: %v\n%s", err, out)
-			}
-			if master != nil && (m2 == nil || len(m2.Variants) != len(master.Variants) || len(m2.Renditions) != len(master.Renditions)) {
-				t.Fatalf("rewrite lost variants or renditions:\n%s", out)
-			}
-			if media != nil && (md2 == nil || len(md2.Segments) != len(media.Segments) || md2.Duration() != media.Duration()) {
-				t.Fatalf("rewrite changed the segments:\n%s", out)
-			}
+			checkRewrite(t, master, media)
 		})
 	}
 	for name := range corpusRejects {
@@ -336,7 +429,15 @@ func FuzzParse(f *testing.F) {
 	for _, tt := range parseTests {
 		f.Add([]byte(tt.in))
 	}
-	for _, p := range corpusFiles(f) {
+	for _, c := range readCorpus(f) {
+		if data, err := os.ReadFile(filepath.Join(playlistsDir, c.file)); err == nil {
+			f.Add(data)
+		}
+	}
+	// The shared corpus, when it is beside the repository, adds real-world
+	// seeds; a fresh clone fuzzes from the seeds above.
+	shared, _ := filepath.Glob(filepath.Join(sharedCorpusDir, "*", "*.m3u8"))
+	for _, p := range shared {
 		if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 {
 			f.Add(data)
 		}

@@ -193,7 +193,7 @@ func (p *MediaPlaylist) Encode() ([]byte, error) {
 		if strings.ContainsAny(s.Title, "\r\n") {
 			return nil, fmt.Errorf("segment %q: title holds a line break", s.URI)
 		}
-		fmt.Fprintf(&b, "#EXTINF:%s,%s\n", extinfText(s), s.Title)
+		fmt.Fprintf(&b, "#EXTINF:%s,%s\n", s.EXTINFText(), s.Title)
 		if r := s.ByteRange; r != nil {
 			fmt.Fprintf(&b, "#EXT-X-BYTERANGE:%d@%d\n", r.Length, r.Offset)
 		}
@@ -213,12 +213,13 @@ func FormatDateTime(t time.Time) string { return t.Format("2006-01-02T15:04:05.0
 // MinVersion is the lowest EXT-X-VERSION the playlist's features allow
 // (RFC 8216 §7), as the writer would write it.
 func (p *MediaPlaylist) MinVersion() int {
-	v, _ := p.minVersion()
+	v, _ := p.VersionFeature()
 	return v
 }
 
-// minVersion also names the feature that sets the version, for messages.
-func (p *MediaPlaylist) minVersion() (int, string) {
+// VersionFeature is MinVersion with the feature that sets it, for
+// messages ("EXT-X-MAP"; "" at version 1).
+func (p *MediaPlaylist) VersionFeature() (int, string) {
 	v, why := 1, ""
 	need := func(n int, feature string) {
 		if n > v {
@@ -229,7 +230,7 @@ func (p *MediaPlaylist) minVersion() (int, string) {
 		need(4, "EXT-X-I-FRAMES-ONLY")
 	}
 	for _, s := range p.Segments {
-		if strings.Contains(extinfText(s), ".") {
+		if strings.Contains(s.EXTINFText(), ".") {
 			need(3, "fractional EXTINF")
 		}
 		if s.ByteRange != nil {
@@ -284,8 +285,9 @@ func RoundHalfUp(s Segment) int {
 	return int(math.Floor(s.Duration + 0.5))
 }
 
-// extinfText is the EXTINF value the writer prints for s.
-func extinfText(s Segment) string {
+// EXTINFText is the EXTINF duration the writer prints for s: its text as
+// read when that still gives Duration, else six decimals.
+func (s Segment) EXTINFText() string {
 	if t := s.DurationText; t != "" {
 		if f, err := strconv.ParseFloat(t, 64); err == nil && f == s.Duration {
 			return t

@@ -230,7 +230,7 @@ func TestMediaMinVersion(t *testing.T) {
 		{"iframes map", MediaPlaylist{IFramesOnly: true, Segments: []Segment{{URI: "a", Duration: 4, Map: &Map{URI: "i"}}}}, 5, "EXT-X-MAP"},
 		{"keyformat", MediaPlaylist{Segments: []Segment{{URI: "a", Duration: 4, DurationText: "4", Key: &Key{Method: "SAMPLE-AES", KeyFormat: "x"}}}}, 5, "EXT-X-KEY KEYFORMAT"},
 	} {
-		v, why := tt.p.minVersion()
+		v, why := tt.p.VersionFeature()
 		if v != tt.want || why != tt.why {
 			t.Errorf("%s: minVersion = %d %q, want %d %q", tt.name, v, why, tt.want, tt.why)
 		}

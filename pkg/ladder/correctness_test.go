@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 // TestLaddersPassVerify builds ladders from awkward sources and checks that
@@ -71,13 +71,13 @@ func TestLaddersPassVerify(t *testing.T) {
 			if top := res.Variants[0]; top.Width != c.wantW || top.Height != c.wantH {
 				t.Errorf("top rendition %dx%d, want %dx%d", top.Width, top.Height, c.wantW, c.wantH)
 			}
-			rep, err := hls.Verify(context.Background(), res.Master, hls.Options{})
+			rep, err := verify.HLS(context.Background(), res.Master, verify.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, p := range rep.Playlists {
 				for _, f := range p.Findings {
-					if f.Severity == hls.Must {
+					if f.Severity == verify.Must {
 						t.Errorf("%s %s %s: %s", f.Rule, f.Playlist, f.Segment, f.Message)
 					}
 				}

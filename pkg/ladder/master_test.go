@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -69,7 +70,7 @@ func TestAudioLadderVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := hls.Verify(context.Background(), res.Master, hls.Options{})
+	rep, err := verify.HLS(context.Background(), res.Master, verify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

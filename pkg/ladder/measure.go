@@ -12,6 +12,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/mpegts"
 )
 
 // measureAll describes every planned rendition, in ladder order. Those
@@ -173,7 +174,7 @@ func (run *runner) startsWithKeyframes(ctx context.Context, dir string, pl *hls.
 const tsHead = 256 << 10
 
 // firstFrameIsKey says whether a segment's first video frame is a keyframe:
-// in process for MPEG-TS (hls.TSStartsWithKeyframe), with ffprobe for
+// in process for MPEG-TS (mpegts.StartsWithKeyframe), with ffprobe for
 // anything else or what the parser cannot read.
 func firstFrameIsKey(ctx context.Context, p *ffprobe.Prober, path string, ts bool) (bool, error) {
 	if ts {
@@ -181,7 +182,7 @@ func firstFrameIsKey(ctx context.Context, p *ffprobe.Prober, path string, ts boo
 			head := make([]byte, tsHead)
 			n, _ := io.ReadFull(f, head)
 			f.Close()
-			if key, err := hls.TSStartsWithKeyframe(head[:n]); err == nil {
+			if key, err := mpegts.StartsWithKeyframe(head[:n]); err == nil {
 				return key, nil
 			}
 		}

@@ -14,21 +14,23 @@ import (
 	"github.com/veza-media/veza/pkg/check"
 	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/mp4"
 	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 // verifyMust runs veza verify's HLS rules on a master and returns the MUST
 // findings as "rule segment: message" lines.
 func verifyMust(t *testing.T, master string) []string {
 	t.Helper()
-	rep, err := hls.Verify(context.Background(), master, hls.Options{})
+	rep, err := verify.HLS(context.Background(), master, verify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, p := range rep.Playlists {
 		for _, f := range p.Findings {
-			if f.Severity == hls.Must {
+			if f.Severity == verify.Must {
 				out = append(out, f.Rule+" "+f.Segment+": "+f.Message)
 			}
 		}
@@ -200,7 +202,7 @@ func TestDASHLadder(t *testing.T) {
 	if must := verifyMust(t, res.Master); len(must) > 0 {
 		t.Errorf("fMP4 ladder fails verify:\n%s", strings.Join(must, "\n"))
 	}
-	drep, err := dash.Verify(ctx, res.MPD, dash.Options{})
+	drep, err := verify.DASH(ctx, res.MPD)
 	if err != nil || drep.Failed() || drep.Segments() != 4 {
 		t.Fatalf("MPD verify: %+v %v", drep, err)
 	}
@@ -267,7 +269,7 @@ func TestHEVCfMP4LadderVerifies(t *testing.T) {
 		t.Errorf("CODECS %q", c)
 	}
 	init, _ := os.ReadFile(filepath.Join(out, "av", "240p", InitName))
-	if e := dash.SampleEntries(init); !e["hvc1"] {
+	if e := mp4.SampleEntries(init); !e["hvc1"] {
 		t.Errorf("init section sample entries %v, want hvc1", e)
 	}
 	pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", PlaylistName))

@@ -12,6 +12,7 @@ import (
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 // quietGap is 6 s of tone, a 5 s silent gap and 6 s of another tone, mono
@@ -57,13 +58,13 @@ func r128(t *testing.T, path string) encode.R128Summary {
 
 func verifyClean(t *testing.T, path string) {
 	t.Helper()
-	rep, err := hls.Verify(context.Background(), path, hls.Options{})
+	rep, err := verify.HLS(context.Background(), path, verify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range rep.Playlists {
 		for _, f := range p.Findings {
-			if f.Severity == hls.Must {
+			if f.Severity == verify.Must {
 				t.Errorf("verify: %s %s %s: %s", f.Rule, f.Playlist, f.Segment, f.Message)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 var (
@@ -192,7 +193,7 @@ func waitFile(t *testing.T, path string, d time.Duration) {
 	t.Fatalf("%s did not appear within %s", path, d)
 }
 
-func mustFindings(t *testing.T, rep *hls.Report) {
+func mustFindings(t *testing.T, rep *verify.Report) {
 	t.Helper()
 	for _, p := range rep.Playlists {
 		for _, f := range p.Findings {
@@ -203,7 +204,7 @@ func mustFindings(t *testing.T, rep *hls.Report) {
 				t.Logf("tolerated: %s %s: %s", f.Rule, f.Segment, f.Message)
 				continue
 			}
-			if f.Severity == hls.Must {
+			if f.Severity == verify.Must {
 				t.Errorf("%s %s: %s", f.Rule, f.Segment, f.Message)
 			} else {
 				t.Logf("SHOULD %s %s: %s", f.Rule, f.Segment, f.Message)
@@ -214,7 +215,7 @@ func mustFindings(t *testing.T, rep *hls.Report) {
 
 // lateL2 tells an L2 finding about a late playlist version from one about
 // an early version.
-func lateL2(f hls.Finding) bool {
+func lateL2(f verify.Finding) bool {
 	if f.Rule != "L2" {
 		return false
 	}
@@ -257,9 +258,9 @@ func TestSRTSlidingWindow(t *testing.T) {
 
 	playlist := filepath.Join(out, "srt-"+strconv.Itoa(port), "live", "index.m3u8")
 	waitFile(t, playlist, 20*time.Second)
-	verified := make(chan *hls.Report, 1)
+	verified := make(chan *verify.Report, 1)
 	go func() {
-		rep, err := hls.VerifyLive(ctx, playlist, hls.LiveOptions{Duration: 60 * time.Second})
+		rep, err := verify.Live(ctx, playlist, verify.LiveOptions{Duration: 60 * time.Second})
 		if err != nil {
 			t.Errorf("VerifyLive: %v", err)
 		}
@@ -402,7 +403,7 @@ func TestUDPIdleRecordEvent(t *testing.T) {
 	if pl.TargetDuration != 2 {
 		t.Errorf("target duration %d, want 2", pl.TargetDuration)
 	}
-	rep, err := hls.Verify(ctx, res.Playlist, hls.Options{})
+	rep, err := verify.HLS(ctx, res.Playlist, verify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/verify"
 )
 
 var streamLines = []struct {
@@ -216,13 +216,13 @@ func TestLimiter(t *testing.T) {
 
 func TestLateL2(t *testing.T) {
 	for _, tt := range []struct {
-		f    hls.Finding
+		f    verify.Finding
 		late bool
 	}{
-		{hls.Finding{Rule: "L2", Measured: "0.32 s", Expected: "0.5–1.5 s"}, false},
-		{hls.Finding{Rule: "L2", Measured: "1.80 s", Expected: "0.5–1.5 s"}, true},
-		{hls.Finding{Rule: "L2", Measured: "> 1.6 s", Expected: "≤ 1.5 s"}, true},
-		{hls.Finding{Rule: "L3", Measured: "> 1.6 s"}, false},
+		{verify.Finding{Rule: "L2", Measured: "0.32 s", Expected: "0.5–1.5 s"}, false},
+		{verify.Finding{Rule: "L2", Measured: "1.80 s", Expected: "0.5–1.5 s"}, true},
+		{verify.Finding{Rule: "L2", Measured: "> 1.6 s", Expected: "≤ 1.5 s"}, true},
+		{verify.Finding{Rule: "L3", Measured: "> 1.6 s"}, false},
 	} {
 		if got := lateL2(tt.f); got != tt.late {
 			t.Errorf("lateL2(%+v) = %v", tt.f, got)
