@@ -55,6 +55,11 @@ type Job struct {
 	// and ETA. When zero it is probed from the first input if that is a
 	// local file; when that fails Percent stays 0.
 	Duration time.Duration
+	// ExpectDuration is how much media the output should reach, usually the
+	// source's duration. When set, an output that ends more than a second
+	// (and 2 %) short is reported in the Damaged event: a source whose header
+	// promises more than it holds. Zero (the default) skips the check.
+	ExpectDuration time.Duration
 	// Timeout ends a job that runs longer (status timeout, error wrapping
 	// ErrTimeout). It defaults to DefaultTimeout; NoTimeout disables it.
 	Timeout time.Duration
