@@ -24,42 +24,94 @@ import (
 // The config file is --config (or VEZA_CONFIG), else ./veza.yaml, else
 // $XDG_CONFIG_HOME/veza/config.yaml. Values are applied to each command's own
 // flag set, so two commands' same-named flags never clobber each other.
+//
+// veza runs inside folders other people delivered, so a file it finds on its
+// own is trusted less than one the user named:
+//   - ./veza.yaml (a project file) may not set the settings in
+//     trustedOnlySettings: programs veza runs or serves, and key material;
+//   - a file found on its own (./veza.yaml or the user's config) is refused
+//     when another user owns it or anyone but its owner may write it, as git
+//     refuses a repository owned by someone else.
+// --config and VEZA_CONFIG name a file the user chose; both rules are off.
+
+// trustedOnlySettings are the settings a project file in the current folder
+// may not set: each names a program veza runs, a script it serves to a
+// browser, or a key. They may come from flags, VEZA_* variables, the user's
+// own config file or an explicit --config.
+var trustedOnlySettings = []string{"ffmpeg", "ffprobe", "chromium", "player-js", "dash-player-js", "sign-key", "sign-key-file", "key-file"}
+
+// configFile is the config file veza read, and how it was found.
+type configFile struct {
+	Path string
+	// Project is true for ./veza.yaml found in the current folder.
+	Project bool
+}
 
 // loadConfigFile finds and reads the config file. explicit is the value of
 // --config; when it names a file that does not exist, that is an error.
-func loadConfigFile(explicit string) (*viper.Viper, string, error) {
+func loadConfigFile(explicit string) (*viper.Viper, configFile, error) {
 	v := viper.New()
 	path := explicit
 	if path == "" {
 		path = os.Getenv("VEZA_CONFIG")
 	}
+	var found configFile
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
-			return nil, "", fmt.Errorf("config %q: %w", path, errors.Unwrap(err))
+			return nil, found, fmt.Errorf("config %q: %w", path, errors.Unwrap(err))
 		}
+		found.Path = path
 	} else {
-		for _, p := range defaultConfigPaths() {
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				path = p
-				break
+		for _, c := range defaultConfigPaths() {
+			st, err := os.Stat(c.Path)
+			if err != nil || st.IsDir() {
+				continue
 			}
+			if err := checkConfigOwner(c.Path, st); err != nil {
+				return nil, found, err
+			}
+			found = c
+			break
 		}
 	}
-	if path == "" {
-		return v, "", nil
+	if found.Path == "" {
+		return v, found, nil
 	}
-	v.SetConfigFile(path)
-	if filepath.Ext(path) == "" {
+	v.SetConfigFile(found.Path)
+	if filepath.Ext(found.Path) == "" {
 		v.SetConfigType("yaml")
 	}
 	if err := v.ReadInConfig(); err != nil {
-		return nil, "", fmt.Errorf("config %q: %v", path, err)
+		return nil, found, fmt.Errorf("config %q: %v", found.Path, err)
 	}
-	return v, path, nil
+	if found.Project {
+		if err := checkProjectSettings(v, found.Path); err != nil {
+			return nil, found, err
+		}
+	}
+	return v, found, nil
 }
 
-func defaultConfigPaths() []string {
-	paths := []string{"veza.yaml"}
+// checkProjectSettings refuses a project file that sets a trusted-only
+// setting, at the top level or in any command's section.
+func checkProjectSettings(v *viper.Viper, path string) error {
+	for _, key := range v.AllKeys() {
+		name := key
+		if i := strings.LastIndex(key, "."); i >= 0 {
+			name = key[i+1:]
+		}
+		name = strings.ReplaceAll(name, "_", "-")
+		for _, t := range trustedOnlySettings {
+			if name == t {
+				return fmt.Errorf("config %q: %q may not be set by a config file found in the current folder (it names a program or a key); set it in $XDG_CONFIG_HOME/veza/config.yaml, a VEZA_ variable, or pass the file with --config", path, key)
+			}
+		}
+	}
+	return nil
+}
+
+func defaultConfigPaths() []configFile {
+	paths := []configFile{{Path: "veza.yaml", Project: true}}
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" {
 		if home, err := os.UserHomeDir(); err == nil {
@@ -67,7 +119,7 @@ func defaultConfigPaths() []string {
 		}
 	}
 	if dir != "" {
-		paths = append(paths, filepath.Join(dir, "veza", "config.yaml"))
+		paths = append(paths, configFile{Path: filepath.Join(dir, "veza", "config.yaml")})
 	}
 	return paths
 }

@@ -63,17 +63,17 @@ func TestConfigPrecedence(t *testing.T) {
 	// 3b. XDG config file is read when ./veza.yaml is absent.
 	xdg := filepath.Join(dir, "xdg", "veza")
 	must(t, os.MkdirAll(xdg, 0o755))
-	must(t, os.WriteFile(filepath.Join(xdg, "config.yaml"), []byte("jobs: 7\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(xdg, "config.yaml"), []byte("jobs: 7\nffmpeg: /opt/ff\n"), 0o644))
 	seen, _, _ = runWithSeen(t, []string{"alpha"})
-	if seen["alpha.jobs"] != "7" {
-		t.Fatalf("xdg config: alpha.jobs = %s, want 7", seen["alpha.jobs"])
+	if seen["alpha.jobs"] != "7" || seen["alpha.ffmpeg"] != "/opt/ff" {
+		t.Fatalf("xdg config: %v, want jobs 7 and ffmpeg /opt/ff", seen)
 	}
 
 	// 3a. ./veza.yaml wins over XDG; a command section beats a top-level key
 	// and does not leak into the other command.
-	must(t, os.WriteFile("veza.yaml", []byte("jobs: 3\ntags: [x, y]\nffmpeg: /opt/ff\nalpha:\n  jobs: 5\n"), 0o644))
+	must(t, os.WriteFile("veza.yaml", []byte("jobs: 3\ntags: [x, y]\nalpha:\n  jobs: 5\n"), 0o644))
 	seen, _, _ = runWithSeen(t, []string{"alpha"})
-	if seen["alpha.jobs"] != "5" || seen["alpha.tags"] != "x|y" || seen["alpha.ffmpeg"] != "/opt/ff" {
+	if seen["alpha.jobs"] != "5" || seen["alpha.tags"] != "x|y" {
 		t.Fatalf("config section: %v", seen)
 	}
 	seen, _, _ = runWithSeen(t, []string{"beta"})
@@ -121,6 +121,80 @@ func TestConfigPrecedence(t *testing.T) {
 	_, msg, code = runWithSeen(t, []string{"alpha"})
 	if code != ExitUsage || !strings.Contains(msg, "VEZA_ALPHA_JOBS") {
 		t.Fatalf("bad env: code %d msg %q", code, msg)
+	}
+}
+
+// TestProjectConfigCannotRunPrograms is the delivered-folder attack: a
+// veza.yaml next to the media names a script as ffprobe. veza must refuse the
+// file before running anything, and say why.
+func TestProjectConfigCannotRunPrograms(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "xdg"))
+	for _, k := range []string{"VEZA_CONFIG", "VEZA_FFPROBE", "VEZA_FFMPEG"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	marker := filepath.Join(dir, "ran")
+	must(t, os.WriteFile("evil.sh", []byte("#!/bin/sh\ntouch "+marker+"\nexit 1\n"), 0o755))
+	must(t, os.WriteFile("song.wav", []byte("RIFF"), 0o644))
+	for _, cfg := range []string{
+		"ffprobe: ./evil.sh\n",
+		"probe:\n  ffprobe: ./evil.sh\n",
+		"ffmpeg: ./evil.sh\n",
+		"check:\n  chromium: ./evil.sh\n",
+		"serve:\n  player_js: ./evil.js\n",
+	} {
+		must(t, os.WriteFile("veza.yaml", []byte(cfg), 0o644))
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"probe", "song.wav"}, &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%q: the project file's program ran", cfg)
+		}
+		if code != ExitFailure || !strings.Contains(errOut.String(), "veza.yaml") || !strings.Contains(errOut.String(), "current folder") {
+			t.Fatalf("%q: exit %d, stderr %q; want a refusal naming veza.yaml", cfg, code, errOut.String())
+		}
+	}
+
+	// The same file passed with --config is the user's choice; -v says which
+	// file was read.
+	must(t, os.WriteFile("veza.yaml", []byte("ffprobe: ./evil.sh\n"), 0o644))
+	var errOut bytes.Buffer
+	run(context.Background(), []string{"probe", "song.wav", "--config", "veza.yaml", "-v"}, &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &errOut})
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("--config veza.yaml: the named ffprobe did not run: %s", errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "config: read veza.yaml") {
+		t.Fatalf("-v does not name the config file: %q", errOut.String())
+	}
+}
+
+// TestConfigFilePermissions refuses a config file found on its own when
+// others may write it.
+func TestConfigFilePermissions(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	xdg := filepath.Join(dir, "xdg")
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	t.Setenv("VEZA_CONFIG", "")
+	os.Unsetenv("VEZA_CONFIG")
+	must(t, os.MkdirAll(filepath.Join(xdg, "veza"), 0o755))
+	user := filepath.Join(xdg, "veza", "config.yaml")
+	for _, c := range []struct {
+		path string
+		mode os.FileMode
+	}{{"veza.yaml", 0o666}, {user, 0o620}} {
+		os.Remove("veza.yaml")
+		must(t, os.WriteFile(c.path, []byte("jobs: 2\n"), 0o600))
+		must(t, os.Chmod(c.path, c.mode))
+		_, msg, code := runWithSeen(t, []string{"alpha"})
+		if code != ExitFailure || !strings.Contains(msg, "group or others may write") {
+			t.Fatalf("%s mode %o: exit %d %q", c.path, c.mode, code, msg)
+		}
+		must(t, os.Chmod(c.path, 0o644))
+		if seen, msg, code := runWithSeen(t, []string{"alpha"}); code != 0 || seen["alpha.jobs"] != "2" {
+			t.Fatalf("%s mode 0644: exit %d %q %v", c.path, code, msg, seen)
+		}
 	}
 }
 

@@ -65,11 +65,11 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			cfg, path, err := loadConfigFile(configPath)
+			cfg, file, err := loadConfigFile(configPath)
 			if err != nil {
 				return err
 			}
-			f.Config, f.ConfigPath = cfg, path
+			f.Config, f.ConfigPath = cfg, file.Path
 			if err := applyConfig(cmd, cfg); err != nil {
 				return err
 			}
@@ -78,6 +78,11 @@ func NewRootCmd(f *Factory) *cobra.Command {
 			}
 			if f.IO.Quiet && f.IO.Verbose {
 				return usageErrorf("--quiet and --verbose cannot be used together")
+			}
+			if file.Path != "" {
+				f.IO.Debugf("config: read %s", file.Path)
+			} else {
+				f.IO.Debugf("config: no config file")
 			}
 			return nil
 		},

@@ -262,3 +262,28 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("DefaultPath = %q, want %q", got, want)
 	}
 }
+
+func TestCheckTrackID(t *testing.T) {
+	for id, ok := range map[string]bool{
+		"film": true, "Film_2024.v2": true, "cam-1": true, "a": true,
+		"": false, ".": false, "..": false, "../x": false, "a/b": false, `a\b`: false,
+		".hidden": false, "-rf": false, "a b": false, "é": false, "x\x00": false,
+		strings.Repeat("a", 128): true, strings.Repeat("a", 129): false,
+	} {
+		err := CheckTrackID(id)
+		if (err == nil) != ok {
+			t.Errorf("CheckTrackID(%q) = %v, want ok %v", id, err, ok)
+		}
+		if err != nil && !errors.Is(err, ErrBadTrackID) {
+			t.Errorf("CheckTrackID(%q) = %v, not ErrBadTrackID", id, err)
+		}
+	}
+	// Every generated id passes.
+	for _, s := range []string{"My Film (2024).mkv", "../../etc", "Ünïcode — title"} {
+		if id := Slug(s); id != "" {
+			if err := CheckTrackID(id); err != nil {
+				t.Errorf("Slug(%q) = %q fails: %v", s, id, err)
+			}
+		}
+	}
+}

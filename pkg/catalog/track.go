@@ -97,6 +97,28 @@ func Slug(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
+// ErrBadTrackID is wrapped by CheckTrackID's errors.
+var ErrBadTrackID = errors.New("invalid track id")
+
+// CheckTrackID accepts a track id a user chose when it could have been
+// generated: one folder name of ASCII letters, digits, '.', '_' and '-',
+// starting with a letter or digit, at most 128 bytes. A track id names the
+// track's folder under the output folder, so "../x", "a/b" or ".hidden"
+// would write (and delete) somewhere else.
+func CheckTrackID(id string) error {
+	if id == "" || len(id) > 128 {
+		return fmt.Errorf("%w %q: want 1 to 128 characters", ErrBadTrackID, id)
+	}
+	for i, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			i > 0 && (r == '.' || r == '_' || r == '-')
+		if !ok {
+			return fmt.Errorf("%w %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", ErrBadTrackID, id)
+		}
+	}
+	return nil
+}
+
 // TrackSummary is one line of `veza catalog ls`.
 type TrackSummary struct {
 	ID         string `json:"id"`

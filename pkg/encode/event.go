@@ -6,8 +6,8 @@ import (
 )
 
 // Event is something that happened during a job. The concrete types are
-// SegmentOpened, SegmentCompleted, Progress, Warning, Error, MuxingComplete
-// and Exited. Each marshals to a JSON object; Type gives its "type" name.
+// SegmentOpened, SegmentCompleted, Progress, Warning, Error, MuxingComplete,
+// Damaged and Exited. Each marshals to a JSON object; Type gives its "type" name.
 type Event interface {
 	// Type is the event's name in JSON form: "segment_opened", "progress", ...
 	Type() string

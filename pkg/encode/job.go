@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/veza-media/veza/pkg/ffprobe"
 )
 
 // DefaultTimeout is the time a job may run when Job.Timeout is zero.
@@ -53,6 +55,11 @@ type Job struct {
 	// and ETA. When zero it is probed from the first input if that is a
 	// local file; when that fails Percent stays 0.
 	Duration time.Duration
+	// ExpectDuration is how much media the output should reach, usually the
+	// source's duration. When set, an output that ends more than a second
+	// (and 2 %) short is reported in the Damaged event: a source whose header
+	// promises more than it holds. Zero (the default) skips the check.
+	ExpectDuration time.Duration
 	// Timeout ends a job that runs longer (status timeout, error wrapping
 	// ErrTimeout). It defaults to DefaultTimeout; NoTimeout disables it.
 	Timeout time.Duration
@@ -80,7 +87,11 @@ type Job struct {
 
 // Input is one -i of the command.
 type Input struct {
-	// Path is a file, a URL, "-" for stdin or a lavfi graph (with Format "lavfi").
+	// Path is a file, a URL ("scheme://…"), "-" for stdin or a lavfi graph
+	// (with Format "lavfi"). Anything but a URL or "-" is a local file,
+	// whatever its name looks like: ffmpeg gets "file:PATH" and may use only
+	// local protocols (ffprobe.InputArgs); a URL may use only the protocols
+	// its scheme needs.
 	Path string
 	// Format forces the input format (-f), e.g. "lavfi".
 	Format string
@@ -229,7 +240,11 @@ func (j *Job) Args() []string {
 		if in.Format != "" {
 			a = append(a, "-f", in.Format)
 		}
-		a = append(a, "-i", in.Path)
+		if in.Format == "lavfi" {
+			a = append(a, "-i", in.Path) // a filter graph, not a name
+			continue
+		}
+		a = append(a, ffprobe.InputArgs(in.Path)...)
 	}
 	if j.FilterComplex != "" {
 		a = append(a, "-filter_complex", j.FilterComplex)

@@ -324,14 +324,16 @@ func ParseSummary(text string) (Summary, bool) {
 	return s, true
 }
 
-// ParseOpening extracts the path from "Opening 'path' for writing", which
-// ffmpeg's HLS (and segment, dash, image2) muxers log for every file they
-// create. The message is looked for anywhere in the line so that a stats line
-// it got glued to does not hide it.
+// ParseOpening extracts the path from "[hls @ 0x…] Opening 'path' for
+// writing", which ffmpeg's HLS (and segment, dash, image2) muxers log for
+// every file they create. Only a line where the message directly follows a
+// component context (and an optional level tag) counts, so input metadata
+// printed in the stream dump cannot fake one. The context is looked for
+// anywhere in the line so that a stats line it got glued to does not hide it.
 func ParseOpening(line string) (string, bool) {
 	const pre, post = "Opening '", "' for writing"
 	i := strings.Index(line, pre)
-	if i < 0 {
+	if i < 0 || !afterContext(line[:i]) {
 		return "", false
 	}
 	rest := line[i+len(pre):]
@@ -340,6 +342,37 @@ func ParseOpening(line string) (string, bool) {
 		return "", false
 	}
 	return rest[:j], true
+}
+
+// afterContext reports whether head ends with "[name @ 0x…] ", optionally
+// followed by a level tag such as "[info] ".
+func afterContext(head string) bool {
+	if strings.HasSuffix(head, "] ") {
+		if k := strings.LastIndexByte(head[:len(head)-2], '['); k >= 0 {
+			if _, ok := levelNames[head[k+1:len(head)-2]]; ok {
+				head = head[:k]
+			}
+		}
+	}
+	if !strings.HasSuffix(head, "] ") {
+		return false
+	}
+	k := strings.LastIndexByte(head[:len(head)-2], '[')
+	if k < 0 {
+		return false
+	}
+	name, addr, ok := strings.Cut(head[k+1:len(head)-2], " @ ")
+	if !ok || name == "" || !strings.HasPrefix(addr, "0x") || strings.ContainsAny(name, "[]") {
+		return false
+	}
+	// What comes before the context is nothing, a level tag, or a stats
+	// line that lost its '\r' — never the text of another message.
+	before := strings.TrimSpace(head[:k])
+	if _, isLevel := levelNames[strings.Trim(before, "[]")]; before == "" || isLevel && strings.HasPrefix(before, "[") {
+		return true
+	}
+	_, stats := ParseStats(before)
+	return stats
 }
 
 // outputIndex reads N from a "out#N/muxer @ 0x..." context (ffmpeg 6.1+);

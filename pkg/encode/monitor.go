@@ -30,6 +30,10 @@ type monitor struct {
 
 	outputs []*outputWatch
 
+	expect  time.Duration // Job.ExpectDuration
+	lastOut time.Duration // output time of the last progress report
+	damage  damageLog
+
 	tail     []string // ring of the last tailLines lines
 	tailNext int
 	errKind  ErrorKind
@@ -54,7 +58,8 @@ type segment struct {
 }
 
 func newMonitor(j *Job, total time.Duration, started time.Time, emit func(Event)) *monitor {
-	m := &monitor{dir: j.Dir, total: total, started: started, emit: emit}
+	m := &monitor{dir: j.Dir, total: total, started: started, emit: emit, expect: j.ExpectDuration}
+	m.damage.probing = true
 	for i := range j.Outputs {
 		o := &j.Outputs[i]
 		if o.HLS == nil {
@@ -135,6 +140,12 @@ func (m *monitor) line(line string) {
 		text = "[" + ll.Context + "] " + text
 	}
 	m.remember(text)
+	if ll.Context == "" && strings.HasPrefix(ll.Text, "Input #") {
+		m.damage.probing = false
+	}
+	if isDamage(ll) {
+		m.damage.add(m.lastOut)
+	}
 	if s, ok := ParseSummary(ll.Text); ok {
 		m.emit(MuxingComplete{Output: outputIndex(ll.Context), VideoBytes: s.VideoBytes,
 			AudioBytes: s.AudioBytes, Overhead: s.Overhead})
@@ -184,6 +195,10 @@ func (m *monitor) progress(b ProgressBlock) {
 }
 
 func (m *monitor) emitProgress(b ProgressBlock) {
+	if b.HasTime {
+		m.lastOut = b.OutTime
+		m.damage.progress(b.OutTime)
+	}
 	p := Progress{OutTime: b.OutTime, Total: m.total, Speed: b.Speed, FPS: b.FPS,
 		Frame: b.Frame, Size: b.Size, Bitrate: b.Bitrate, Done: b.End}
 	if m.total > 0 {
@@ -234,6 +249,15 @@ func (m *monitor) finish(status Status, code int) {
 		// Whatever the final playlist does not list was never published
 		// (ffmpeg killed mid-segment); it is not reported.
 		o.awaiting = nil
+	}
+	// A job that did not finish has no length to compare; its damage so far
+	// is still worth telling.
+	expect := m.expect
+	if status != StatusDone {
+		expect = 0
+	}
+	if d, ok := m.damage.result(m.lastOut, expect); ok {
+		m.emit(d)
 	}
 	m.emit(Exited{Status: status, Code: code})
 }

@@ -97,7 +97,16 @@ var openingCases = []struct {
 	ok       bool
 }{
 	{"[hls @ 0x5] [info] Opening 'hls/seg_000.ts' for writing", "hls/seg_000.ts", true},
-	{"Opening 'it's here.ts' for writing", "it's here.ts", true},
+	{"[hls @ 0x5] Opening 'it's here.ts' for writing", "it's here.ts", true},
+	{"[segment @ 0x55d0c2a1] [verbose] Opening 'x_1.ts' for writing", "x_1.ts", true},
+	// Only ffmpeg's own components open files: input metadata printed in the
+	// stream dump cannot fake a segment.
+	{"Opening 'it's here.ts' for writing", "", false},
+	{"[info]     title           : Opening 'evil.ts' for writing", "", false},
+	{"[info]     comment         : [hls @ 0x1] x Opening 'evil.ts' for writing", "", false},
+	{"[hls] Opening 'x.ts' for writing", "", false},
+	{"[info]     comment         : [hls @ 0x1] Opening 'evil.ts' for writing", "", false},
+	{"[info] [hls @ 0x1] Opening 'a.ts' for writing", "a.ts", true},
 	// glued to a stats line that lost its '\r'
 	{"frame=1 time=00:00:00.00 speed=0x    [hls @ 0x5] Opening 'a/b_00001.ts.tmp' for writing", "a/b_00001.ts.tmp", true},
 	{"Opening 'x' for reading", "", false},
@@ -287,6 +296,9 @@ func FuzzParseLogLine(f *testing.F) {
 		}
 		if p, ok := ParseOpening(line); ok && !strings.Contains(line, p) {
 			t.Errorf("path %q not in %q", p, line)
+		}
+		if isDamage(l) && l.Context == "" && l.Level < LevelWarning {
+			t.Errorf("damage from an untagged line %q", line)
 		}
 		// The monitor must take any line without panicking.
 		m := &monitor{emit: func(Event) {}, statsProgress: true}

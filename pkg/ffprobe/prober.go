@@ -34,6 +34,10 @@ type Prober struct {
 	Path string
 	// Timeout bounds each ffprobe run. It defaults to 30 s (DefaultTimeout).
 	Timeout time.Duration
+	// AllowIndirect accepts local inputs whose demuxer reads other files
+	// named inside them (HLS playlists, concat scripts, image sequences).
+	// It defaults to false: such a file is refused with ReasonIndirect.
+	AllowIndirect bool
 }
 
 // ErrNotFound is returned (wrapped) when the ffprobe binary cannot be found.
@@ -53,6 +57,7 @@ const (
 	ReasonCannotOpen = "cannot open"
 	ReasonNoVideo    = "no video stream"
 	ReasonFailed     = "ffprobe failed"
+	ReasonIndirect   = "refused: it names other files to read"
 )
 
 // Error reports why one input could not be probed:
@@ -138,6 +143,11 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 		return nil, &Error{Input: input, Reason: ReasonFailed, Err: err}
 	}
 	r.Input = input
+	if !isURL(input) && !p.AllowIndirect {
+		if d := indirectDemuxer(r.Format.Name); d != "" {
+			return nil, &Error{Input: input, Reason: ReasonIndirect, Err: fmt.Errorf("demuxer %q; %w", d, ErrIndirect)}
+		}
+	}
 	if !isURL(input) && strings.Contains(r.Format.Name, "mp4") {
 		if err := checkMP4File(input); err != nil {
 			return nil, &Error{Input: input, Reason: ReasonTruncated, Err: err}
@@ -158,7 +168,7 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 func probeArgs(arg string) []string {
 	return []string{"-v", "error", "-hide_banner",
 		"-show_format", "-show_streams", "-show_data",
-		"-of", "json", "-i", arg}
+		"-of", "json", "-protocol_whitelist", protocolsOf(arg), "-i", arg}
 }
 
 // packetArgs reads the first packets' timestamps and flags only.
@@ -166,7 +176,7 @@ func packetArgs(arg string) []string {
 	return []string{"-v", "error", "-hide_banner",
 		"-show_entries", "packet=stream_index,pts,flags",
 		"-read_intervals", "%+#" + strconv.Itoa(vfrPackets),
-		"-of", "json", "-i", arg}
+		"-of", "json", "-protocol_whitelist", protocolsOf(arg), "-i", arg}
 }
 
 // mergePackets adds the "packets" of a packetArgs run to a probeArgs run's
@@ -233,7 +243,7 @@ func (p *Prober) firstFrame(ctx context.Context, input string, stdin io.Reader, 
 	out, _, err := p.runStdin(ctx, input, stdin, "-v", "error", "-hide_banner",
 		"-select_streams", "V:0", "-read_intervals", "%+#1",
 		"-show_entries", "packet=pts_time,flags:frame=key_frame,pict_type,pts_time,best_effort_timestamp_time",
-		"-of", "json", "-i", arg)
+		"-of", "json", "-protocol_whitelist", protocolsOf(arg), "-i", arg)
 	if err != nil {
 		return FrameInfo{}, err
 	}
@@ -300,7 +310,7 @@ func (p *Prober) KeyframeTimes(ctx context.Context, input string) ([]float64, er
 	}
 	out, _, err := p.run(ctx, input, "-v", "error", "-hide_banner",
 		"-select_streams", "V:0", "-show_entries", "packet=pts_time,flags",
-		"-of", "csv=p=0", "-i", arg)
+		"-of", "csv=p=0", "-protocol_whitelist", protocolsOf(arg), "-i", arg)
 	if err != nil {
 		return nil, err
 	}
@@ -379,6 +389,12 @@ func inputArg(input string) (string, error) {
 	// The file: protocol takes the rest verbatim: no option parsing of a
 	// leading "-", no protocol guess from a colon in the name.
 	return "file:" + input, nil
+}
+
+// protocolsOf is the protocol whitelist for an -i value inputArg returned.
+func protocolsOf(arg string) string {
+	_, p := inputProtocols(arg)
+	return p
 }
 
 // run executes ffprobe with args and returns stdout and stderr. Failures of
