@@ -154,7 +154,7 @@ func TestBuildOutput(t *testing.T) {
 			o := buildOutput(tt.p, tt.src, "o.mp4", tt.hls, 6)
 			j := &encode.Job{Inputs: []encode.Input{{Path: "in"}}, Outputs: []encode.Output{o}}
 			args := j.Args()
-			got := args[slices.Index(args, "in")+1:]
+			got := args[slices.Index(args, "file:in")+1:]
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
