@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
@@ -42,7 +43,7 @@ type LadderOptions struct {
 	ProtectOptions
 	// Audio is loudness normalisation and silence trimming from the flags,
 	// over the ladder's own settings.
-	Audio ladder.AudioProcessing
+	Audio audio.Settings
 }
 
 func init() { register(newCmdLadder) }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/veza-media/veza/pkg/encode"
-	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/audio"
 )
 
 // audioFlags are the loudness and silence flags of transcode, segment and
@@ -33,23 +31,23 @@ func addAudioFlags(fl *pflag.FlagSet) *audioFlags {
 
 // processing checks the flags and returns them as settings; zero fields are
 // unset, so a ladder file's own settings stay.
-func (a *audioFlags) processing() (ladder.AudioProcessing, error) {
+func (a *audioFlags) processing() (audio.Settings, error) {
 	if a.trim < 0 {
-		return ladder.AudioProcessing{}, usageErrorf("--trim-silence must not be negative")
+		return audio.Settings{}, usageErrorf("--trim-silence must not be negative")
 	}
 	if (a.truePeak != 0 || a.lra != 0) && a.loudness == 0 {
-		return ladder.AudioProcessing{}, usageErrorf("--true-peak and --lra go with --loudness")
+		return audio.Settings{}, usageErrorf("--true-peak and --lra go with --loudness")
 	}
-	p := ladder.AudioProcessing{Loudness: a.loudness, TruePeak: a.truePeak, LRA: a.lra,
+	p := audio.Settings{Loudness: a.loudness, TruePeak: a.truePeak, LRA: a.lra,
 		TrimSilence: a.trim.Seconds(), SilenceThreshold: a.threshold}
 	if err := p.Validate(); err != nil {
-		return ladder.AudioProcessing{}, usageErrorf("%v", err)
+		return audio.Settings{}, usageErrorf("%v", err)
 	}
 	return p, nil
 }
 
 // writeLoudnessReport prints what a ladder run did to the sound.
-func writeLoudnessReport(w io.Writer, r *ladder.LoudnessReport) {
+func writeLoudnessReport(w io.Writer, r *audio.Report) {
 	if r == nil {
 		return
 	}
@@ -64,19 +62,12 @@ func writeLoudnessReport(w io.Writer, r *ladder.LoudnessReport) {
 	}
 	for _, o := range r.Outputs {
 		fmt.Fprintf(w, "  %-8s %s LUFS, true peak %s dBTP, LRA %s LU (measured over the playlist)\n",
-			o.Rendition, figure(o.I), figure(o.TruePeak), figure(o.LRA))
+			o.Rendition, audio.Figure(o.Integrated), audio.Figure(o.TruePeak), audio.Figure(o.LRA))
 	}
-}
-
-func figure(v *float64) string {
-	if v == nil {
-		return "-inf"
-	}
-	return fmt.Sprintf("%.2f", *v)
 }
 
 // silenceList writes silences as "6.00–11.00 s, 20.00–24.50 s".
-func silenceList(s []encode.Silence) string {
+func silenceList(s []audio.Silence) string {
 	if len(s) == 0 {
 		return "none"
 	}
@@ -87,40 +78,20 @@ func silenceList(s []encode.Silence) string {
 	return strings.Join(parts, ", ")
 }
 
-// finiteOrNil is v, or nil for -inf (silence), which JSON cannot carry.
-func finiteOrNil(v float64) *float64 {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return nil
-	}
-	return &v
-}
-
 // probeLoudness is what `veza probe --loudness` adds for an input with
-// audio. A figure is null when ffmpeg measured -inf (silence).
-type probeLoudness struct {
-	Integrated *float64         `json:"integrated"` // LUFS
-	TruePeak   *float64         `json:"true_peak"`  // dBTP
-	LRA        *float64         `json:"lra"`        // LU
-	Threshold  *float64         `json:"threshold"`  // LUFS
-	Silences   []encode.Silence `json:"silences"`
-	// SilenceThreshold (dBFS) and SilenceMin (seconds) are how silences
-	// were found.
-	SilenceThreshold float64 `json:"silence_threshold"`
-	SilenceMin       float64 `json:"silence_min"`
-}
+// audio: the analysis pass's figures (null when ffmpeg measured -inf) and
+// silences.
+type probeLoudness = audio.Output
 
 // measureProbeLoudness runs one analysis pass (loudnorm's measurement and
 // silencedetect) over the input's first audio stream.
 func measureProbeLoudness(ctx context.Context, ffmpeg, input string) (*probeLoudness, error) {
-	a, err := encode.Analyze(ctx, encode.AnalyzeConfig{FFmpeg: ffmpeg, Input: input})
+	a, err := audio.Analyze(ctx, audio.AnalyzeConfig{FFmpeg: ffmpeg, Input: input})
 	if err != nil {
 		return nil, err
 	}
-	pl := &probeLoudness{Silences: a.Silences, SilenceThreshold: a.SilenceThreshold, SilenceMin: a.SilenceMin}
-	if l := a.Loudness; l != nil {
-		pl.Integrated, pl.TruePeak, pl.LRA, pl.Threshold = finiteOrNil(l.I), finiteOrNil(l.TP), finiteOrNil(l.LRA), finiteOrNil(l.Thresh)
-	}
-	return pl, nil
+	o := a.Output()
+	return &o, nil
 }
 
 // writeProbeLoudness adds the loudness lines under a probe table.
@@ -132,97 +103,7 @@ func writeProbeLoudness(w io.Writer, l *probeLoudness) {
 	if l.Integrated == nil {
 		fmt.Fprintln(w, "loudness: silent (below -70 LUFS)")
 	} else {
-		fmt.Fprintf(w, "loudness: %s LUFS integrated, LRA %s LU, true peak %s dBTP\n", figure(l.Integrated), figure(l.LRA), figure(l.TruePeak))
+		fmt.Fprintf(w, "loudness: %s LUFS integrated, LRA %s LU, true peak %s dBTP\n", audio.Figure(l.Integrated), audio.Figure(l.LRA), audio.Figure(l.TruePeak))
 	}
 	fmt.Fprintf(w, "silences: %s (under %g dBFS for %g s or more)\n", silenceList(l.Silences), l.SilenceThreshold, l.SilenceMin)
-}
-
-// transcodeLoudness is what loudness and silence processing did to one
-// transcoded file.
-type transcodeLoudness struct {
-	// Input is the source's measurement (nil: silent), Normalization
-	// "linear", "dynamic" or "" and Note why.
-	Input         *encode.Loudness `json:"input"`
-	Normalization string           `json:"normalization,omitempty"`
-	Note          string           `json:"note,omitempty"`
-	// Silences found in the source and the seconds cut.
-	Silences []encode.Silence `json:"silences"`
-	Cut      float64          `json:"cut"`
-	// Output is the encoded file measured with ebur128.
-	Output *probeLoudness `json:"output,omitempty"`
-}
-
-// condition analyses one input and puts its silence cuts and loudness
-// filter in front of the job's output.
-func (b *transcodeBatch) condition(ctx context.Context, job *encode.Job, it *transcodeItem) error {
-	ap := b.opts.Audio
-	if !it.src.HasAudio {
-		b.opts.IO.Logf("%s: no audio: loudness and silence settings ignored", it.Input)
-		return nil
-	}
-	o := job.Outputs[0]
-	if o.VideoCodec == "copy" || o.AudioCodec == "copy" {
-		return fmt.Errorf("preset %s copies streams; loudness normalisation and silence trimming need re-encoding", it.Preset)
-	}
-	minSilence := ap.TrimSilence
-	if minSilence <= 0 {
-		minSilence = encode.DefaultSilenceMin
-	}
-	a, err := encode.Analyze(ctx, encode.AnalyzeConfig{FFmpeg: b.ffmpeg, Input: job.Inputs[0].Path, Target: ap.Target(),
-		SilenceThreshold: ap.SilenceThreshold, SilenceMin: secondsDuration(minSilence), Timeout: b.timeout})
-	if err != nil {
-		return err
-	}
-	rep := &transcodeLoudness{Input: a.Loudness, Silences: a.Silences}
-	filter := ""
-	if ap.Loudness != 0 {
-		if a.Loudness == nil {
-			rep.Note = "the source is silent (below -70 LUFS): loudness left alone"
-		} else {
-			n, err := a.Normalization()
-			if err != nil {
-				return err
-			}
-			filter, rep.Normalization, rep.Note = n.Filter, n.Mode(), n.Note
-		}
-	}
-	var keep []encode.Interval
-	if ap.TrimSilence > 0 {
-		fps := 0.0
-		if !o.NoVideo {
-			fps = it.src.FrameRate
-		}
-		keep = a.Keep(ap.TrimSilence, encode.DefaultSilencePad, fps)
-		if keep != nil {
-			d := max(a.Duration, it.src.Duration)
-			rep.Cut = d - encode.KeptDuration(keep, d)
-			job.Duration = secondsDuration(d - rep.Cut)
-		}
-	}
-	if err := job.Condition(keep, filter, it.src.SampleRate); err != nil {
-		return err
-	}
-	it.Loudness = rep
-	if rep.Note != "" {
-		b.opts.IO.Logf("%s: %s", it.Input, rep.Note)
-	}
-	return nil
-}
-
-// measure measures the encoded output (a file, or the HLS playlist) before
-// it is moved into place.
-func (b *transcodeBatch) measure(ctx context.Context, it *transcodeItem, path string) error {
-	minSilence := b.opts.Audio.TrimSilence
-	if minSilence <= 0 {
-		minSilence = encode.DefaultSilenceMin
-	}
-	m, err := encode.MeasureLoudness(ctx, b.ffmpeg, path, secondsDuration(minSilence), b.timeout)
-	if err != nil {
-		return err
-	}
-	it.Loudness.Output = &probeLoudness{Integrated: finiteOrNil(m.I), TruePeak: finiteOrNil(m.TruePeak), LRA: finiteOrNil(m.LRA),
-		Threshold: finiteOrNil(m.Threshold), Silences: m.Silences, SilenceThreshold: encode.DefaultSilenceThreshold, SilenceMin: minSilence}
-	b.opts.IO.Logf("%s: output %s LUFS, true peak %s dBTP, LRA %s LU", it.Input,
-		figure(it.Loudness.Output.Integrated), figure(it.Loudness.Output.TruePeak), figure(it.Loudness.Output.LRA))
-	return nil
 }

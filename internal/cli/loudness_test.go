@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/ladder"
 )
 
@@ -22,34 +23,34 @@ func TestAudioFlags(t *testing.T) {
 	newIO := func() *IOStreams {
 		return &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
 	}
-	commands := map[string]func(got *ladder.AudioProcessing) *cobra.Command{
-		"ladder": func(got *ladder.AudioProcessing) *cobra.Command {
+	commands := map[string]func(got *audio.Settings) *cobra.Command{
+		"ladder": func(got *audio.Settings) *cobra.Command {
 			return NewCmdLadder(&Factory{IO: newIO()}, func(_ context.Context, o *LadderOptions) error { *got = o.Audio; return nil })
 		},
-		"segment": func(got *ladder.AudioProcessing) *cobra.Command {
+		"segment": func(got *audio.Settings) *cobra.Command {
 			return NewCmdSegment(&Factory{IO: newIO()}, func(_ context.Context, o *LadderOptions) error { *got = o.Audio; return nil })
 		},
-		"transcode": func(got *ladder.AudioProcessing) *cobra.Command {
-			return NewCmdTranscode(&Factory{IO: newIO()}, func(_ context.Context, o *TranscodeOptions) error { *got = o.Audio; return nil })
+		"transcode": func(got *audio.Settings) *cobra.Command {
+			return NewCmdTranscode(&Factory{IO: newIO()}, func(_ context.Context, o *TranscodeOptions) error { *got = o.Batch.Audio; return nil })
 		},
 	}
 	for name, mk := range commands {
 		for _, c := range []struct {
 			flags   []string
-			want    ladder.AudioProcessing
+			want    audio.Settings
 			wantErr string
 		}{
 			{[]string{"--loudness", "-14", "--true-peak", "-1.5", "--lra", "9", "--trim-silence", "3s", "--silence-threshold", "-45"},
-				ladder.AudioProcessing{Loudness: -14, TruePeak: -1.5, LRA: 9, TrimSilence: 3, SilenceThreshold: -45}, ""},
-			{[]string{"--trim-silence", "2500ms"}, ladder.AudioProcessing{TrimSilence: 2.5}, ""},
-			{nil, ladder.AudioProcessing{}, ""},
-			{[]string{"--trim-silence", "-1s"}, ladder.AudioProcessing{}, "--trim-silence must not be negative"},
-			{[]string{"--loudness", "-3"}, ladder.AudioProcessing{}, "loudness target -3 LUFS out of range"},
-			{[]string{"--true-peak", "-2"}, ladder.AudioProcessing{}, "--true-peak and --lra go with --loudness"},
-			{[]string{"--loudness", "-14", "--lra", "30"}, ladder.AudioProcessing{}, "loudness range target 30 LU out of range"},
-			{[]string{"--silence-threshold", "6"}, ladder.AudioProcessing{}, "silence_threshold 6 dB"},
+				audio.Settings{Loudness: -14, TruePeak: -1.5, LRA: 9, TrimSilence: 3, SilenceThreshold: -45}, ""},
+			{[]string{"--trim-silence", "2500ms"}, audio.Settings{TrimSilence: 2.5}, ""},
+			{nil, audio.Settings{}, ""},
+			{[]string{"--trim-silence", "-1s"}, audio.Settings{}, "--trim-silence must not be negative"},
+			{[]string{"--loudness", "-3"}, audio.Settings{}, "loudness target -3 LUFS out of range"},
+			{[]string{"--true-peak", "-2"}, audio.Settings{}, "--true-peak and --lra go with --loudness"},
+			{[]string{"--loudness", "-14", "--lra", "30"}, audio.Settings{}, "loudness range target 30 LU out of range"},
+			{[]string{"--silence-threshold", "6"}, audio.Settings{}, "silence_threshold 6 dB"},
 		} {
-			var got ladder.AudioProcessing
+			var got audio.Settings
 			cmd := mk(&got)
 			cmd.SetArgs(append([]string{"in.wav", "-o", "out"}, c.flags...))
 			cmd.SetOut(&bytes.Buffer{})
@@ -128,7 +129,7 @@ func TestLoudnessCommands(t *testing.T) {
 			t.Fatalf("%v: %s", err, stdout)
 		}
 		l := got[0].Loudness
-		if len(l.Outputs) != 1 || l.Outputs[0].I == nil || math.Abs(*l.Outputs[0].I+14) > 1 || math.Abs(l.Cut-4.5) > 0.1 || l.Normalization != "linear" {
+		if len(l.Outputs) != 1 || l.Outputs[0].Integrated == nil || math.Abs(*l.Outputs[0].Integrated+14) > 1 || math.Abs(l.Cut-4.5) > 0.1 || l.Normalization != "linear" {
 			t.Errorf("loudness %+v", l)
 		}
 		if !strings.Contains(stderr, "linear normalisation") {
@@ -143,13 +144,13 @@ func TestLoudnessCommands(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		var got []struct {
-			Output   string             `json:"output"`
-			Loudness *transcodeLoudness `json:"loudness"`
+			Output   string        `json:"output"`
+			Loudness *audio.Report `json:"loudness"`
 		}
-		if err := json.Unmarshal([]byte(stdout), &got); err != nil || len(got) != 1 || got[0].Loudness == nil || got[0].Loudness.Output == nil {
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil || len(got) != 1 || got[0].Loudness == nil || len(got[0].Loudness.Outputs) != 1 {
 			t.Fatalf("%v: %s", err, stdout)
 		}
-		o := got[0].Loudness.Output
+		o := got[0].Loudness.Outputs[0]
 		if o.Integrated == nil || math.Abs(*o.Integrated+14) > 1 || len(o.Silences) != 0 || math.Abs(got[0].Loudness.Cut-4.5) > 0.1 {
 			t.Errorf("output %+v", got[0].Loudness)
 		}

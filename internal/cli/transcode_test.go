@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/transcode"
 )
 
 func TestNewCmdTranscodeFlags(t *testing.T) {
@@ -31,17 +32,18 @@ func TestNewCmdTranscodeFlags(t *testing.T) {
 		want    TranscodeOptions
 		wantErr string
 	}{
-		{name: "defaults", args: []string{"a.wav", "-o", "out"}, want: TranscodeOptions{
-			Inputs: []string{"a.wav"}, OutDir: "out", Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout}},
+		{name: "defaults", args: []string{"a.wav", "-o", "out"}, want: TranscodeOptions{Batch: transcode.Config{
+			Inputs: []string{"a.wav"}, OutDir: "out", Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout}}},
 		{name: "everything", args: []string{"a", "dir", "-o", "o", "-p", "h264-720p", "--vcodec", "libx265", "--acodec", "libopus",
 			"--vb", "2M", "--ab", "96k", "--height", "480", "--format", "hls", "--segment-time", "6", "-j", "3",
 			"--timeout", "30s", "--events", "ndjson"},
-			want: TranscodeOptions{Inputs: []string{"a", "dir"}, OutDir: "o", Preset: "h264-720p", VCodec: "libx265", ACodec: "libopus",
-				VBitrate: "2M", ABitrate: "96k", Height: 480, Format: "hls", SegmentTime: 6, Jobs: 3, Timeout: 30 * time.Second, Events: "ndjson"}},
-		{name: "stdin list", args: []string{"-", "-o", "o", "--timeout", "0"}, want: TranscodeOptions{
-			Inputs: []string{"-"}, OutDir: "o", Format: "file", SegmentTime: 4}},
-		{name: "list presets needs no input", args: []string{"--list-presets"}, want: TranscodeOptions{
-			ListPresets: true, Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout, Inputs: []string{}}},
+			want: TranscodeOptions{Batch: transcode.Config{Inputs: []string{"a", "dir"}, OutDir: "o", Preset: "h264-720p",
+				Override: transcode.Preset{VCodec: "libx265", ACodec: "libopus", VBitrate: "2M", ABitrate: "96k", Height: 480},
+				Format:   "hls", SegmentTime: 6, Jobs: 3, Timeout: 30 * time.Second}, Events: "ndjson"}},
+		{name: "stdin list", args: []string{"-", "-o", "o", "--timeout", "0"}, want: TranscodeOptions{Batch: transcode.Config{
+			Inputs: []string{"-"}, OutDir: "o", Format: "file", SegmentTime: 4}}},
+		{name: "list presets needs no input", args: []string{"--list-presets"}, want: TranscodeOptions{ListPresets: true,
+			Batch: transcode.Config{Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout, Inputs: []string{}}}},
 		{name: "no input", args: []string{"-o", "o"}, wantErr: "requires at least 1 arg"},
 		{name: "no output", args: []string{"a"}, wantErr: "--output"},
 		{name: "bad format", args: []string{"a", "-o", "o", "--format", "dash"}, wantErr: "--format"},
@@ -117,78 +119,6 @@ func TestLoadPresetsFromConfig(t *testing.T) {
 		if _, err := loadPresets(v); err == nil {
 			t.Errorf("config %q accepted", bad)
 		}
-	}
-}
-
-func TestBuildOutput(t *testing.T) {
-	h264 := builtinPresets[4]
-	opus := builtinPresets[2]
-	for _, tt := range []struct {
-		name string
-		p    Preset
-		src  transcodeSource
-		hls  bool
-		want []string // ffmpeg arguments of the output
-	}{
-		{"never upscale", h264, transcodeSource{HasVideo: true, HasAudio: true, DisplayHeight: 480}, false,
-			[]string{"-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-c:a", "aac", "-b:a", "128k",
-				"-preset", "veryfast", "-pix_fmt", "yuv420p", "-crf", "23", "-movflags", "+faststart", "o.mp4"}},
-		{"scale down", h264, transcodeSource{HasVideo: true, DisplayHeight: 1080}, false,
-			[]string{"-map", "0:v:0", "-c:v", "libx264", "-vf", "scale=-2:720", "-an",
-				"-preset", "veryfast", "-pix_fmt", "yuv420p", "-crf", "23", "-movflags", "+faststart", "o.mp4"}},
-		{"bit rate replaces crf", Preset{Name: "x", VCodec: "libx264", CRF: 23, VBitrate: "2M", ACodec: "aac"}, transcodeSource{HasVideo: true}, false,
-			[]string{"-map", "0:v:0", "-c:v", "libx264", "-b:v", "2M", "-an", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "o.mp4"}},
-		{"audio preset drops video", opus, transcodeSource{HasVideo: true, HasAudio: true}, false,
-			[]string{"-vn", "-c:a", "libopus", "-b:a", "96k", "o.mp4"}},
-		{"opus in hls is fmp4", opus, transcodeSource{HasAudio: true}, true,
-			[]string{"-vn", "-c:a", "libopus", "-b:a", "96k", "-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod",
-				"-hls_list_size", "0", "-hls_flags", "independent_segments", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
-				"-hls_segment_filename", "seg_%05d.m4s", "o.mp4"}},
-		{"h264 hls keyframes on boundaries", h264, transcodeSource{HasVideo: true, HasAudio: true, DisplayHeight: 360}, true,
-			[]string{"-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-c:a", "aac", "-b:a", "128k",
-				"-preset", "veryfast", "-pix_fmt", "yuv420p", "-crf", "23", "-force_key_frames", "expr:gte(t,n_forced*6)",
-				"-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_list_size", "0", "-hls_flags", "independent_segments",
-				"-hls_segment_filename", "seg_%05d.ts", "o.mp4"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			o := buildOutput(tt.p, tt.src, "o.mp4", tt.hls, 6)
-			j := &encode.Job{Inputs: []encode.Input{{Path: "in"}}, Outputs: []encode.Output{o}}
-			args := j.Args()
-			got := args[slices.Index(args, "file:in")+1:]
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("got  %q\nwant %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestExpandInputs(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"music/a.wav", "music/sub/b.flac", "music/.hidden.wav", "music/.tmp/x.wav", "music/out/done.m4a", "c.mp4", "d.mp4"} {
-		p := filepath.Join(dir, f)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte("x"), 0o644)
-	}
-	chdir(t, dir)
-	items, err := expandInputs([]string{"music", "*.mp4", "missing.wav", "-", "c.mp4"}, strings.NewReader("d.mp4\n\nmusic/a.wav\n"), filepath.Join(dir, "music/out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, it := range items {
-		s := it.Input + "|" + it.rel + "|" + strconv.FormatBool(it.explicit)
-		if it.Status != "" {
-			s += "|" + it.Error
-		}
-		got = append(got, s)
-	}
-	want := []string{
-		"music/a.wav|.|false", "music/sub/b.flac|sub|false",
-		"c.mp4||true", "d.mp4||true",
-		`missing.wav||true|transcode "missing.wav": no such file`,
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
 
@@ -436,29 +366,20 @@ func TestTranscodeInterrupted(t *testing.T) {
 	}
 }
 
-func TestShellQuote(t *testing.T) {
-	got := shellQuote([]string{"-i", "my file.mp4", "-map", "0:a:0?", "it's", ""})
-	if want := `-i 'my file.mp4' -map '0:a:0?' 'it'\''s' ''`; got != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
-}
-
 // On a terminal the batch draws an overall bar with a line per running job,
 // all on stderr; stdout stays clean.
 func TestTranscodeUIBars(t *testing.T) {
 	var out, errOut tcBuffer
 	ios := &IOStreams{Out: &out, ErrOut: &errOut, ErrTTY: true}
-	items := []*transcodeItem{{Input: "dir/a.wav", Duration: 10}, {Input: "b.wav", Duration: 10}}
-	ui := newTranscodeUI(ios, false, items, 2)
+	ui := newTranscodeUI(ios, false)
+	ui.event(transcode.Event{Data: transcode.Planned{Files: 2, Duration: 20, Jobs: 2}})
 	if ui.bar == nil {
 		t.Fatal("no bar on a terminal")
 	}
-	ui.started(0, items[0])
-	ui.event(0, items[0], encode.Progress{OutTime: 5 * time.Second, Percent: 50, Speed: 2})
-	items[0].Status = "done"
-	ui.finished(0, items[0])
-	items[1].Status, items[1].Error = "error", `transcode "b.wav": broken`
-	ui.finished(1, items[1])
+	ui.event(transcode.Event{Job: 1, File: "dir/a.wav", Data: transcode.JobStarted{Duration: 10}})
+	ui.event(transcode.Event{Job: 1, File: "dir/a.wav", Data: encode.Progress{OutTime: 5 * time.Second, Percent: 50, Speed: 2}})
+	ui.event(transcode.Event{Job: 1, File: "dir/a.wav", Data: transcode.JobFinished{Status: "done", Duration: 10}})
+	ui.event(transcode.Event{Job: 2, File: "b.wav", Data: transcode.JobFinished{Status: "error", Error: `transcode "b.wav": broken`}})
 	ui.close()
 	if out.String() != "" {
 		t.Errorf("stdout: %q", out.String())
@@ -468,7 +389,8 @@ func TestTranscodeUIBars(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%q", want, errOut.String())
 		}
 	}
-	quiet := newTranscodeUI(&IOStreams{Out: &out, ErrOut: &errOut, ErrTTY: true, Quiet: true}, false, items, 2)
+	quiet := newTranscodeUI(&IOStreams{Out: &out, ErrOut: &errOut, ErrTTY: true, Quiet: true}, false)
+	quiet.event(transcode.Event{Data: transcode.Planned{Files: 2, Duration: 20, Jobs: 2}})
 	if quiet.bar != nil {
 		t.Error("bar drawn with --quiet")
 	}

@@ -5,25 +5,25 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/transcode"
 )
 
 // transcodeUI shows a batch as it runs: NDJSON events on stdout with
 // --events ndjson, or on a terminal one overall bar with a line per running
-// job. Workers call it concurrently; one mutex keeps lines whole and in order.
+// job. transcode.Run calls event one event at a time.
 type transcodeUI struct {
-	mu     sync.Mutex
 	io     *IOStreams
 	ndjson bool
 	now    func() time.Time
 
 	bar        *progressbar.ProgressBar
-	slots      []int // item index per bar detail line, -1 when idle
+	slots      []int // job number per bar detail line, -1 when idle
 	running    map[int]*jobView
 	totalMedia float64 // seconds of media in the batch
 	doneMedia  float64
@@ -39,131 +39,98 @@ type jobView struct {
 	speed   float64
 }
 
-// jobStarted and jobFinished are the batch's own NDJSON events around each
-// file's encode events.
-type jobStarted struct {
-	Output   string  `json:"output"`
-	Preset   string  `json:"preset"`
-	Duration float64 `json:"duration"`
+func newTranscodeUI(ios *IOStreams, ndjson bool) *transcodeUI {
+	return &transcodeUI{io: ios, ndjson: ndjson, now: time.Now, running: map[int]*jobView{}}
 }
 
-type jobFinished struct {
-	Status   string  `json:"status"`
-	Output   string  `json:"output,omitempty"`
-	Bytes    int64   `json:"bytes"`
-	Duration float64 `json:"duration"`
-	Elapsed  float64 `json:"elapsed"`
-	Speed    float64 `json:"speed"`
-	Segments int     `json:"segments,omitempty"`
-	Error    string  `json:"error,omitempty"`
-}
-
-func (jobStarted) Type() string  { return "job_started" }
-func (jobFinished) Type() string { return "job_finished" }
-
-func newTranscodeUI(ios *IOStreams, ndjson bool, items []*transcodeItem, jobs int) *transcodeUI {
-	u := &transcodeUI{io: ios, ndjson: ndjson, now: time.Now, running: map[int]*jobView{}}
-	for _, it := range items {
-		if it.Status == "" {
-			u.filesTotal++
-			u.totalMedia += it.Duration
-		}
+// event is the batch's OnEvent.
+func (u *transcodeUI) event(e transcode.Event) {
+	if u.ndjson {
+		_ = transcode.WriteNDJSON(u.io.Out, e)
 	}
-	if ios.Bars() && !ndjson && u.filesTotal > 0 {
-		jobs = min(jobs, u.filesTotal)
-		u.slots = make([]int, jobs)
-		for i := range u.slots {
-			u.slots[i] = -1
+	if e.Message != "" {
+		if e.Debug {
+			u.io.Debugf("%s: %s", e.File, e.Message)
+		} else {
+			u.say(func() { u.io.Logf("%s: %s", e.File, e.Message) })
 		}
-		u.bar = progressbar.NewOptions64(max(1, int64(u.totalMedia*1000)),
-			progressbar.OptionSetWriter(ios.ErrOut),
-			progressbar.OptionEnableColorCodes(ios.ColorErr()),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionSetMaxDetailRow(jobs),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-		u.describe()
-	}
-	return u
-}
-
-// emit writes one NDJSON line: the envelope, then the event's own fields.
-func (u *transcodeUI) emit(i int, it *transcodeItem, ev encode.Event) {
-	if !u.ndjson {
 		return
 	}
-	body, err := encode.MarshalEvent(ev)
-	if err != nil || len(body) < 2 {
-		return
+	switch d := e.Data.(type) {
+	case transcode.Planned:
+		u.planned(d)
+	case transcode.JobStarted:
+		u.started(e.Job, e.File)
+	case transcode.JobFinished:
+		u.finished(e.Job, e.File, d)
+	case encode.Progress:
+		if v := u.running[e.Job]; v != nil {
+			v.outTime, v.percent, v.speed = d.OutTime.Seconds(), d.Percent, d.Speed
+		}
+		u.draw(false)
+	case encode.Warning:
+		u.io.Debugf("%s: %s", e.File, d.Line)
+	case encode.SegmentCompleted:
+		u.io.Debugf("%s: segment %s (%.3f s, %d bytes)", e.File, d.Path, d.Duration.Seconds(), d.Bytes)
 	}
-	file, _ := json.Marshal(it.Input)
-	var b strings.Builder
-	b.WriteString(`{"v":1,`)
-	b.Write(body[1 : len(body)-1]) // "type":..., fields
-	fmt.Fprintf(&b, `,"time":%q,"job":%d,"file":%s}`, u.now().UTC().Format(time.RFC3339Nano), i+1, file)
-	b.WriteByte('\n')
-	_, _ = u.io.Out.Write([]byte(b.String()))
 }
 
-func (u *transcodeUI) started(i int, it *transcodeItem) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.emit(i, it, jobStarted{Output: it.Output, Preset: it.Preset, Duration: it.Duration})
-	u.running[i] = &jobView{name: filepath.Base(it.Input)}
+// planned draws the bar, on a terminal, once the batch is known.
+func (u *transcodeUI) planned(p transcode.Planned) {
+	u.filesTotal, u.totalMedia = p.Files, p.Duration
+	if !u.io.Bars() || u.ndjson || p.Files == 0 {
+		return
+	}
+	jobs := min(p.Jobs, p.Files)
+	u.slots = make([]int, jobs)
+	for i := range u.slots {
+		u.slots[i] = -1
+	}
+	u.bar = progressbar.NewOptions64(max(1, int64(u.totalMedia*1000)),
+		progressbar.OptionSetWriter(u.io.ErrOut),
+		progressbar.OptionEnableColorCodes(u.io.ColorErr()),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetMaxDetailRow(jobs),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	u.describe()
+}
+
+func (u *transcodeUI) started(job int, file string) {
+	u.running[job] = &jobView{name: filepath.Base(file)}
 	for k, s := range u.slots {
 		if s == -1 {
-			u.slots[k] = i
+			u.slots[k] = job
 			break
 		}
 	}
 	u.draw(true)
 }
 
-func (u *transcodeUI) event(i int, it *transcodeItem, ev encode.Event) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.emit(i, it, ev)
-	switch e := ev.(type) {
-	case encode.Progress:
-		if v := u.running[i]; v != nil {
-			v.outTime, v.percent, v.speed = e.OutTime.Seconds(), e.Percent, e.Speed
-		}
-		u.draw(false)
-	case encode.Warning:
-		u.io.Debugf("%s: %s", it.Input, e.Line)
-	case encode.SegmentCompleted:
-		u.io.Debugf("%s: segment %s (%.3f s, %d bytes)", it.Input, e.Path, e.Duration.Seconds(), e.Bytes)
-	}
-}
-
-// finished reports an item that reached its final status, whether it ran or
+// finished reports a file that reached its final status, whether it ran or
 // was refused before starting.
-func (u *transcodeUI) finished(i int, it *transcodeItem) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.emit(i, it, jobFinished{Status: it.Status, Output: it.Output, Bytes: it.Bytes, Duration: it.Duration,
-		Elapsed: it.Elapsed, Speed: it.Speed, Segments: it.Segments, Error: it.Error})
-	if _, ran := u.running[i]; ran || it.Status == string(encode.StatusCancelled) {
+func (u *transcodeUI) finished(job int, file string, f transcode.JobFinished) {
+	if _, ran := u.running[job]; ran || f.Status == string(encode.StatusCancelled) {
 		u.filesDone++
-		u.doneMedia += it.Duration
+		u.doneMedia += f.Duration
 	}
-	delete(u.running, i)
+	delete(u.running, job)
 	for k, s := range u.slots {
-		if s == i {
+		if s == job {
 			u.slots[k] = -1
 		}
 	}
-	switch it.Status {
+	switch f.Status {
 	case string(encode.StatusDone), string(encode.StatusCancelled):
-		// Cancelled items are the user's own Ctrl-C: the table lists them.
-	case statusSkipped:
-		u.say(func() { u.io.Debugf("skipping %s: %s", it.Input, it.Error) })
+		// Cancelled files are the user's own Ctrl-C: the table lists them.
+	case transcode.StatusSkipped:
+		u.say(func() { u.io.Debugf("skipping %s: %s", file, f.Error) })
 	default:
 		// Errors are shown even with --quiet; the table repeats them briefly.
-		u.say(func() { fmt.Fprintf(u.io.ErrOut, "veza: %s\n", it.Error) })
+		u.say(func() { fmt.Fprintf(u.io.ErrOut, "veza: %s\n", f.Error) })
 	}
 	u.draw(true)
 }
@@ -213,8 +180,6 @@ func (u *transcodeUI) draw(force bool) {
 
 // close removes the bar before the summary is printed.
 func (u *transcodeUI) close() {
-	u.mu.Lock()
-	defer u.mu.Unlock()
 	if u.bar == nil {
 		return
 	}
@@ -241,4 +206,63 @@ func clock(sec float64) string {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
 	}
 	return fmt.Sprintf("%d:%02d", m, s)
+}
+
+// printTranscodeResults writes the results table (or the items as JSON).
+func printTranscodeResults(ios *IOStreams, items []*transcode.Item, eventsOnStdout bool) error {
+	if ios.JSON {
+		enc := json.NewEncoder(ios.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(items)
+	}
+	// With --events the table is for people only: stdout carries the events.
+	w := ios.Out
+	if eventsOnStdout {
+		w = ios.ErrOut
+	}
+	color := ios.ColorOut()
+	if eventsOnStdout {
+		color = ios.ColorErr()
+	}
+	re := renderer(w, color)
+	dim := re.NewStyle().Faint(true)
+	bad := re.NewStyle().Foreground(lipgloss.Color("1"))
+	good := re.NewStyle().Foreground(lipgloss.Color("2"))
+	t := plainTable(re, dim).
+		Headers("FILE", "STATUS", "DURATION", "SIZE", "SPEED")
+	counts := map[string]int{}
+	for _, it := range items {
+		counts[it.Status]++
+		st := it.Status
+		switch it.Status {
+		case string(encode.StatusDone):
+			st = good.Render(st)
+		case transcode.StatusSkipped:
+			st = dim.Render(st)
+		default:
+			st = bad.Render(st)
+		}
+		dur, size, speed := "-", "-", "-"
+		if it.Duration > 0 {
+			dur = fmt.Sprintf("%.1fs", it.Duration)
+		}
+		if it.Status == string(encode.StatusDone) {
+			size = humanBytes(it.Bytes)
+			if it.Speed > 0 {
+				speed = fmt.Sprintf("%.1fx", it.Speed)
+			}
+		}
+		t.Row(it.Input, st, dur, size, speed)
+	}
+	for line := range strings.SplitSeq(t.Render(), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	var parts []string
+	for _, s := range []string{"done", "error", "timeout", "cancelled", transcode.StatusSkipped} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintln(w, strings.Join(parts, ", "))
+	return nil
 }

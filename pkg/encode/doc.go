@@ -15,12 +15,9 @@
 // forms printed by ffmpeg 5.1 and the newer ones (KiB sizes, "N/A" fields,
 // "muxing overhead: unknown", per-output summaries).
 //
-// Loudness and silence: Analyze runs one measuring pass over an input's
-// audio (loudnorm's EBU R128 first pass and silencedetect); Normalize turns
-// the measurement into the second-pass loudnorm filter, linear unless that
-// would break the true-peak limit; KeepIntervals and TrimGraph cut silences
-// down to a short pad in picture and sound alike; MeasureLoudness checks a
-// finished output (a file or a whole HLS playlist) with ebur128.
+// Capture runs a measuring pass (ffmpeg writing to null) under the same
+// process-group and timeout rules and returns its log; pkg/audio builds its
+// loudness and silence analysis on it.
 //
 // The package is Linux-first: process groups and the parent-death signal use
 // Linux system calls.

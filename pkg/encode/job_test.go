@@ -19,7 +19,7 @@ func TestArgs(t *testing.T) {
 		{"audio file", &Job{
 			Inputs:  []Input{{Path: "in.wav"}},
 			Outputs: []Output{{Path: "out.m4a", AudioCodec: "aac", AudioBitrate: "128k", NoVideo: true, Duration: 2500 * time.Millisecond}},
-		}, append(append([]string{}, head...), "-n", "-progress", "pipe:3", "-protocol_whitelist", "file,pipe", "-i", "file:in.wav",
+		}, append(append([]string{}, head...), "-n", "-progress", "pipe:3", "-protocol_whitelist", "file,pipe,crypto", "-i", "file:in.wav",
 			"-vn", "-c:a", "aac", "-b:a", "128k", "-t", "2.5", "out.m4a")},
 		{"hls defaults", &Job{
 			Overwrite: true, GlobalArgs: []string{"-threads", "2"},
@@ -38,7 +38,7 @@ func TestArgs(t *testing.T) {
 				{Path: "high/index.m3u8", Maps: []string{"[v1]", "0:a"}, VideoBitrate: "3M", AudioCodec: "copy",
 					HLS: &HLSOptions{PlaylistType: "live", ListSize: 6, StartNumber: 10, SegmentFilename: "high/s%d.ts"}},
 			},
-		}, append(append([]string{}, head...), "-n", "-progress", "pipe:3", "-protocol_whitelist", "file,pipe", "-i", "file:in.mp4",
+		}, append(append([]string{}, head...), "-n", "-progress", "pipe:3", "-protocol_whitelist", "file,pipe,crypto", "-i", "file:in.mp4",
 			"-filter_complex", "[0:v]split=2[a][b];[a]scale=-2:360[v0];[b]scale=-2:720[v1]",
 			"-map", "[v0]", "-map", "0:a", "-b:v", "800k", "-c:a", "aac",
 			"-f", "hls", "-hls_time", "2", "-hls_playlist_type", "event", "-hls_list_size", "0",

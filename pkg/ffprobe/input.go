@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// Local inputs may use only these protocols. A file's name is never read as
-// a URL: "http:127.0.0.1:8080?.wav" is a file in the current folder.
-const localProtocols = "file,pipe"
+// Local inputs may use only these protocols (crypto reads the AES-128
+// segments of a local encrypted playlist). A file's name is never read as a
+// URL: "http:127.0.0.1:8080?.wav" is a file in the current folder.
+const localProtocols = "file,pipe,crypto"
 
 // networkProtocols lists, per URL scheme a user may type, the ffmpeg
 // protocols that input needs (HLS over HTTPS opens tcp, tls and crypto; SRT

@@ -18,12 +18,12 @@ func TestInputArgs(t *testing.T) {
 		in   string
 		want []string
 	}{
-		{"clip.mp4", []string{"-protocol_whitelist", "file,pipe", "-i", "file:clip.mp4"}},
-		{"-rf.wav", []string{"-protocol_whitelist", "file,pipe", "-i", "file:-rf.wav"}},
-		{"http:127.0.0.1:18999?.wav", []string{"-protocol_whitelist", "file,pipe", "-i", "file:http:127.0.0.1:18999?.wav"}},
-		{"concat:a.ts|b.ts", []string{"-protocol_whitelist", "file,pipe", "-i", "file:concat:a.ts|b.ts"}},
-		{"/abs/dir/x.mkv", []string{"-protocol_whitelist", "file,pipe", "-i", "file:/abs/dir/x.mkv"}},
-		{"file:already.mp4", []string{"-protocol_whitelist", "file,pipe", "-i", "file:already.mp4"}},
+		{"clip.mp4", []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:clip.mp4"}},
+		{"-rf.wav", []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:-rf.wav"}},
+		{"http:127.0.0.1:18999?.wav", []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:http:127.0.0.1:18999?.wav"}},
+		{"concat:a.ts|b.ts", []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:concat:a.ts|b.ts"}},
+		{"/abs/dir/x.mkv", []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:/abs/dir/x.mkv"}},
+		{"file:already.mp4", []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:already.mp4"}},
 		{"-", []string{"-protocol_whitelist", "pipe", "-i", "pipe:0"}},
 		{"https://cdn.example/a.m3u8", []string{"-protocol_whitelist", "http,https,tcp,tls,crypto", "-i", "https://cdn.example/a.m3u8"}},
 		{"SRT://0.0.0.0:9000?mode=listener", []string{"-protocol_whitelist", "srt,udp", "-i", "SRT://0.0.0.0:9000?mode=listener"}},
@@ -37,7 +37,7 @@ func TestInputArgs(t *testing.T) {
 		}
 	}
 	// A listed file is local even when its name looks like a URL.
-	if got := LocalInputArgs("http://x"); !slices.Equal(got, []string{"-protocol_whitelist", "file,pipe", "-i", "file:http://x"}) {
+	if got := LocalInputArgs("http://x"); !slices.Equal(got, []string{"-protocol_whitelist", "file,pipe,crypto", "-i", "file:http://x"}) {
 		t.Errorf("LocalInputArgs = %q", got)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/veza-media/veza/pkg/encode"
 )
 
 // Format is the HLS segment container.
@@ -123,7 +121,7 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		if len(audio) > 0 {
 			ain, asrc = asrc, "[acut]"
 		}
-		graph = append(graph, encode.TrimGraph(p.Conditioning.Keep, vin, ain, "[vcut]", "[acut]"))
+		graph = append(graph, p.Conditioning.TrimGraph(vin, ain, "[vcut]", "[acut]"))
 	}
 	if len(video) > 0 {
 		var g strings.Builder

@@ -3,141 +3,14 @@ package ladder
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
-	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
 )
-
-// AudioProcessing is a ladder's loudness normalisation and silence
-// trimming. It applies to the source once, before the rungs split, so every
-// rendition carries the same sound (and, with video, the same cuts).
-type AudioProcessing struct {
-	// Loudness is the integrated loudness target in LUFS (EBU R128,
-	// two-pass: measured, then normalised linearly when the true-peak limit
-	// allows). 0 leaves the loudness alone.
-	Loudness float64 `yaml:"loudness,omitempty" json:"loudness,omitempty"`
-	// TruePeak is the true-peak ceiling in dBTP. It defaults to -1.
-	TruePeak float64 `yaml:"true_peak,omitempty" json:"true_peak,omitempty"`
-	// LRA is the loudness range target in LU for dynamic normalisation. It
-	// defaults to 11.
-	LRA float64 `yaml:"lra,omitempty" json:"lra,omitempty"`
-	// TrimSilence, in seconds, cuts every silence at least this long down
-	// to a 0.5 s pad, in picture and sound. 0 keeps silences.
-	TrimSilence float64 `yaml:"trim_silence,omitempty" json:"trim_silence,omitempty"`
-	// SilenceThreshold is the level under which sound is silence, in dBFS.
-	// It defaults to -50.
-	SilenceThreshold float64 `yaml:"silence_threshold,omitempty" json:"silence_threshold,omitempty"`
-}
-
-// Active says whether anything is to be done to the sound.
-func (a AudioProcessing) Active() bool { return a.Loudness != 0 || a.TrimSilence > 0 }
-
-// Override returns a with the non-zero fields of o: command-line flags
-// over a ladder file's settings.
-func (a AudioProcessing) Override(o AudioProcessing) AudioProcessing {
-	for _, f := range []struct{ dst, src *float64 }{
-		{&a.Loudness, &o.Loudness}, {&a.TruePeak, &o.TruePeak}, {&a.LRA, &o.LRA},
-		{&a.TrimSilence, &o.TrimSilence}, {&a.SilenceThreshold, &o.SilenceThreshold},
-	} {
-		if *f.src != 0 {
-			*f.dst = *f.src
-		}
-	}
-	return a
-}
-
-// Target is the loudness target (defaults filled by encode).
-func (a AudioProcessing) Target() encode.LoudnessTarget {
-	return encode.LoudnessTarget{I: a.Loudness, TP: a.TruePeak, LRA: a.LRA}.WithDefaults()
-}
-
-// Validate checks the ranges ffmpeg accepts.
-func (a AudioProcessing) Validate() error {
-	for _, v := range []float64{a.Loudness, a.TruePeak, a.LRA, a.TrimSilence, a.SilenceThreshold} {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("loudness and silence settings must be numbers")
-		}
-	}
-	if a.Loudness != 0 || a.TruePeak != 0 || a.LRA != 0 {
-		if err := a.Target().Check(); err != nil {
-			return err
-		}
-	}
-	switch {
-	case a.TrimSilence < 0:
-		return fmt.Errorf("trim_silence %v: must be a positive number of seconds", a.TrimSilence)
-	case a.SilenceThreshold > 0 || a.SilenceThreshold < -120:
-		return fmt.Errorf("silence_threshold %v dB: must be between -120 and 0", a.SilenceThreshold)
-	}
-	return nil
-}
-
-// fingerprint names the settings that change a rendition's bytes; "" when
-// inactive, so ladders without processing keep their fingerprints.
-func (a AudioProcessing) fingerprint() string {
-	if !a.Active() {
-		return ""
-	}
-	t := a.Target()
-	thr := a.SilenceThreshold
-	if thr == 0 {
-		thr = encode.DefaultSilenceThreshold
-	}
-	loud := "off"
-	if a.Loudness != 0 {
-		loud = fmt.Sprintf("%g/%g/%g", t.I, t.TP, t.LRA)
-	}
-	return fmt.Sprintf("audio:%s:trim=%g@%gdB/pad=%g", loud, a.TrimSilence, thr, encode.DefaultSilencePad)
-}
-
-// Conditioning is AudioProcessing made concrete for one source: the cuts
-// and the loudness filter that Build puts in front of every rung.
-type Conditioning struct {
-	// Keep are the stretches of the source kept; empty keeps it whole.
-	Keep []encode.Interval
-	// AudioFilter is the loudness filter ("loudnorm=..."); empty for none.
-	AudioFilter string
-}
-
-func (c Conditioning) empty() bool { return len(c.Keep) == 0 && c.AudioFilter == "" }
-
-// LoudnessReport is what a run did to the sound and what came out.
-type LoudnessReport struct {
-	// Settings are the processing asked for.
-	Settings AudioProcessing `json:"settings"`
-	// Input is the source's measurement; nil when it is silent.
-	Input *encode.Loudness `json:"input"`
-	// Normalization is "linear", "dynamic" or "" (loudness left alone), and
-	// Note says why.
-	Normalization string `json:"normalization,omitempty"`
-	Note          string `json:"note,omitempty"`
-	// Silences are the silences found in the source; Cut how many seconds
-	// trimming removed.
-	Silences []encode.Silence `json:"silences"`
-	Cut      float64          `json:"cut"`
-	// Outputs are the renditions measured after encoding.
-	Outputs []OutputLoudness `json:"outputs,omitempty"`
-}
-
-// OutputLoudness is one rendition's encoded sound measured over its whole
-// media playlist with ebur128.
-// A figure is nil when ffmpeg printed -inf (silence), which JSON cannot
-// carry.
-type OutputLoudness struct {
-	Rendition string   `json:"rendition"`
-	I         *float64 `json:"integrated"`
-	TruePeak  *float64 `json:"true_peak"`
-	LRA       *float64 `json:"lra"`
-	Duration  float64  `json:"duration"`
-	// Silences are those still at least TrimSilence (or 3 s) long.
-	Silences []encode.Silence `json:"silences"`
-}
 
 // condition runs the analysis pass once for the source and works out what
 // every rung gets. It records the measurement in the catalog.
@@ -150,49 +23,23 @@ func (run *runner) condition(ctx context.Context) error {
 		run.note("the source has no audio: loudness and silence settings ignored")
 		return nil
 	}
-	minSilence := ap.TrimSilence
-	if minSilence <= 0 {
-		minSilence = encode.DefaultSilenceMin
+	fps := 0.0
+	if run.plan.FPS.Num > 0 && run.hasVideoRendition() {
+		fps = run.plan.FPS.Float()
 	}
-	a, err := encode.Analyze(ctx, encode.AnalyzeConfig{
-		FFmpeg: run.cfg.FFmpeg, Input: run.cfg.Input, Target: ap.Target(),
-		SilenceThreshold: ap.SilenceThreshold, SilenceMin: seconds(minSilence), Timeout: run.cfg.Timeout,
-	})
+	p, err := audio.Prepare(ctx, audio.PrepareConfig{FFmpeg: run.cfg.FFmpeg, Input: run.cfg.Input, Settings: ap,
+		Duration: run.src.Summary.Duration, FrameRate: fps, Timeout: run.cfg.Timeout})
 	if err != nil {
 		return err
 	}
-	rep := &LoudnessReport{Settings: ap, Input: a.Loudness, Silences: a.Silences}
-	var c Conditioning
-	if ap.Loudness != 0 {
-		if a.Loudness == nil {
-			rep.Note = "the source is silent (below -70 LUFS): loudness left alone"
-		} else {
-			n, err := a.Normalization()
-			if err != nil {
-				return err
-			}
-			c.AudioFilter = n.Filter
-			rep.Normalization, rep.Note = n.Mode(), n.Note
-		}
-	}
-	if ap.TrimSilence > 0 {
-		fps := 0.0
-		if run.plan.FPS.Num > 0 && run.hasVideoRendition() {
-			fps = run.plan.FPS.Float()
-		}
-		c.Keep = a.Keep(ap.TrimSilence, encode.DefaultSilencePad, fps)
-		if c.Keep != nil {
-			dur := max(a.Duration, run.src.Summary.Duration)
-			rep.Cut = dur - encode.KeptDuration(c.Keep, dur)
-		}
-	}
-	run.plan.Conditioning = c
+	a, rep := p.Analysis, p.Report
+	run.plan.Conditioning = p.Filters
 	run.res.Loudness = rep
 	msg := fmt.Sprintf("analysed %s: ", filepath.Base(run.cfg.Input))
 	if a.Loudness != nil {
 		msg += fmt.Sprintf("%.2f LUFS, true peak %.2f dBTP, LRA %.2f LU; ", a.Loudness.I, a.Loudness.TP, a.Loudness.LRA)
 	}
-	msg += fmt.Sprintf("%d silence(s) of %g s or more", len(a.Silences), minSilence)
+	msg += fmt.Sprintf("%d silence(s) of %g s or more", len(a.Silences), ap.MinSilence())
 	if rep.Cut > 0 {
 		msg += fmt.Sprintf(", %.2f s cut", rep.Cut)
 	}
@@ -221,7 +68,7 @@ func (run *runner) hasVideoRendition() bool {
 func (run *runner) outputDuration() time.Duration {
 	d := run.src.Summary.Duration
 	if keep := run.plan.Conditioning.Keep; keep != nil {
-		d = encode.KeptDuration(keep, d)
+		d = audio.KeptDuration(keep, d)
 	}
 	return seconds(d)
 }
@@ -232,10 +79,6 @@ func (run *runner) measureLoudness(ctx context.Context, encoded []string) error 
 	rep := run.res.Loudness
 	if rep == nil {
 		return nil
-	}
-	minSilence := run.audio.TrimSilence
-	if minSilence <= 0 {
-		minSilence = encode.DefaultSilenceMin
 	}
 	want := map[string]bool{}
 	for _, n := range encoded {
@@ -249,20 +92,22 @@ func (run *runner) measureLoudness(ctx context.Context, encoded []string) error 
 		if err != nil {
 			return fmt.Errorf("rendition %s: %w", r.Name, err)
 		}
-		m, err := encode.MeasureLoudness(ctx, run.cfg.FFmpeg, playlist, seconds(minSilence), run.cfg.Timeout)
+		m, err := audio.Measure(ctx, audio.MeasureConfig{FFmpeg: run.cfg.FFmpeg, Path: playlist,
+			SilenceMin: seconds(run.audio.MinSilence()), Timeout: run.cfg.Timeout})
 		done()
 		if err != nil {
 			return fmt.Errorf("rendition %s: %w", r.Name, err)
 		}
-		rep.Outputs = append(rep.Outputs, OutputLoudness{Rendition: r.Name, I: finite(m.I), TruePeak: finite(m.TruePeak),
-			LRA: finite(m.LRA), Duration: m.Duration, Silences: m.Silences})
+		m.Rendition = r.Name
+		rep.Outputs = append(rep.Outputs, *m)
 		out := catalog.Analysis{TrackID: run.trackID, Rendition: r.Name, Kind: catalog.AnalysisOutput,
-			Integrated: finite(m.I), TruePeak: finite(m.TruePeak), LRA: finite(m.LRA), Threshold: finite(m.Threshold),
+			Integrated: m.Integrated, TruePeak: m.TruePeak, LRA: m.LRA, Threshold: m.Threshold,
 			Normalization: rep.Normalization, Silences: catalogSilences(m.Silences)}
 		if err := run.cfg.Catalog.PutAnalysis(ctx, out); err != nil {
 			return err
 		}
-		run.note(fmt.Sprintf("%s measured: %.2f LUFS, true peak %.2f dBTP, LRA %.2f LU over %.2f s", r.Name, m.I, m.TruePeak, m.LRA, m.Duration))
+		run.note(fmt.Sprintf("%s measured: %s LUFS, true peak %s dBTP, LRA %s LU over %.2f s", r.Name,
+			audio.Figure(m.Integrated), audio.Figure(m.TruePeak), audio.Figure(m.LRA), m.Duration))
 	}
 	return nil
 }
@@ -347,25 +192,25 @@ func (run *runner) loudnessFromCatalog(ctx context.Context) {
 	if err != nil || len(as) == 0 {
 		return
 	}
-	rep := &LoudnessReport{Settings: run.audio, Silences: []encode.Silence{}}
+	rep := &audio.Report{Settings: run.audio, Silences: []audio.Silence{}}
 	for _, a := range as {
 		switch a.Kind {
 		case catalog.AnalysisInput:
 			rep.Normalization = a.Normalization
-			rep.Silences = encodeSilences(a.Silences)
+			rep.Silences = audioSilences(a.Silences)
 			if a.Integrated != nil && a.TruePeak != nil && a.LRA != nil && a.Threshold != nil && a.TargetOffset != nil {
-				rep.Input = &encode.Loudness{I: *a.Integrated, TP: *a.TruePeak, LRA: *a.LRA, Thresh: *a.Threshold, TargetOffset: *a.TargetOffset}
+				rep.Input = &audio.Loudness{I: *a.Integrated, TP: *a.TruePeak, LRA: *a.LRA, Thresh: *a.Threshold, TargetOffset: *a.TargetOffset}
 			}
 		case catalog.AnalysisOutput:
-			o := OutputLoudness{Rendition: a.Rendition, I: a.Integrated, TruePeak: a.TruePeak, LRA: a.LRA,
-				Silences: encodeSilences(a.Silences)}
+			o := audio.Output{Rendition: a.Rendition, Integrated: a.Integrated, TruePeak: a.TruePeak, LRA: a.LRA,
+				Threshold: a.Threshold, Silences: audioSilences(a.Silences)}
 			rep.Outputs = append(rep.Outputs, o)
 		}
 	}
 	run.res.Loudness = rep
 }
 
-func catalogSilences(s []encode.Silence) []catalog.Silence {
+func catalogSilences(s []audio.Silence) []catalog.Silence {
 	out := make([]catalog.Silence, len(s))
 	for i, x := range s {
 		out[i] = catalog.Silence{Start: x.Start, End: x.End}
@@ -373,36 +218,12 @@ func catalogSilences(s []encode.Silence) []catalog.Silence {
 	return out
 }
 
-func encodeSilences(s []catalog.Silence) []encode.Silence {
-	out := make([]encode.Silence, len(s))
+func audioSilences(s []catalog.Silence) []audio.Silence {
+	out := make([]audio.Silence, len(s))
 	for i, x := range s {
-		out[i] = encode.Silence{Start: x.Start, End: x.End}
+		out[i] = audio.Silence{Start: x.Start, End: x.End}
 	}
 	return out
 }
 
-// finite is v, or nil for ffmpeg's -inf.
-func finite(v float64) *float64 {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return nil
-	}
-	return &v
-}
-
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
-// processingNote explains why a stream copy is impossible.
-func processingNote(a AudioProcessing) string {
-	var what []string
-	if a.Loudness != 0 {
-		what = append(what, "loudness normalisation")
-	}
-	if a.TrimSilence > 0 {
-		what = append(what, "silence trimming")
-	}
-	verb := " needs"
-	if len(what) > 1 {
-		verb = " need"
-	}
-	return strings.Join(what, " and ") + verb + " re-encoding"
-}

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/audio"
 )
 
-var gapKeep = []encode.Interval{{Start: 0, End: 6.24}, {Start: 10.76, End: math.Inf(1)}}
+var gapKeep = []audio.Interval{{Start: 0, End: 6.24}, {Start: 10.76, End: math.Inf(1)}}
 
 const loud = "loudnorm=I=-14:TP=-1:LRA=11:measured_I=-26:measured_TP=-22:measured_LRA=4.8:measured_thresh=-36:offset=0:linear=true"
 
@@ -21,10 +21,10 @@ func TestBuildConditioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Conditioning = Conditioning{Keep: gapKeep, AudioFilter: loud}
+	p.Conditioning = audio.Filters{Keep: gapKeep, AudioFilter: loud}
 	c := p.Build(p.Renditions, "out", Encoding{})
 	want := "[0:v:0]fps=25,format=yuv420p[vpre];" +
-		encode.TrimGraph(gapKeep, "[vpre]", "[0:a:0]", "[vcut]", "[acut]") + ";" +
+		audio.TrimGraph(gapKeep, "[vpre]", "[0:a:0]", "[vcut]", "[acut]") + ";" +
 		"[vcut]split=2[s0][s1];[s0]scale=426:240:flags=bicubic,setsar=1[v0];[s1]scale=214:120:flags=bicubic,setsar=1[v1];" +
 		"[acut]" + loud + ",asplit=2[a0][a1]"
 	if c.FilterComplex != want {
@@ -42,16 +42,16 @@ func TestBuildConditionedAudio(t *testing.T) {
 	p, _ := NewPlan(Source{HasAudio: true}, a, 4)
 	for _, tc := range []struct {
 		name string
-		c    Conditioning
+		c    audio.Filters
 		rs   []Rendition
 		want string
 		maps []string
 	}{
-		{"loudness, two rungs", Conditioning{AudioFilter: loud}, p.Renditions[:2], "[0:a:0]" + loud + ",asplit=2[a0][a1]", []string{"[a0]", "[a1]"}},
-		{"loudness, one rung", Conditioning{AudioFilter: loud}, p.Renditions[:1], "[0:a:0]" + loud + "[a0]", []string{"[a0]"}},
-		{"cuts only, one rung", Conditioning{Keep: gapKeep}, p.Renditions[:1],
-			encode.TrimGraph(gapKeep, "", "[0:a:0]", "", "[acut]") + ";[acut]anull[a0]", []string{"[a0]"}},
-		{"nothing", Conditioning{}, p.Renditions[:1], "", []string{"0:a:0"}},
+		{"loudness, two rungs", audio.Filters{AudioFilter: loud}, p.Renditions[:2], "[0:a:0]" + loud + ",asplit=2[a0][a1]", []string{"[a0]", "[a1]"}},
+		{"loudness, one rung", audio.Filters{AudioFilter: loud}, p.Renditions[:1], "[0:a:0]" + loud + "[a0]", []string{"[a0]"}},
+		{"cuts only, one rung", audio.Filters{Keep: gapKeep}, p.Renditions[:1],
+			audio.TrimGraph(gapKeep, "", "[0:a:0]", "", "[acut]") + ";[acut]anull[a0]", []string{"[a0]"}},
+		{"nothing", audio.Filters{}, p.Renditions[:1], "", []string{"0:a:0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Conditioning = tc.c
@@ -89,9 +89,9 @@ func TestParseAudioProcessing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AudioProcessing{Loudness: -16, TruePeak: -1.5, LRA: 9, TrimSilence: 2.5, SilenceThreshold: -45}
-	if l.AudioProcessing != want {
-		t.Errorf("parsed %+v, want %+v", l.AudioProcessing, want)
+	want := audio.Settings{Loudness: -16, TruePeak: -1.5, LRA: 9, TrimSilence: 2.5, SilenceThreshold: -45}
+	if l.Settings != want {
+		t.Errorf("parsed %+v, want %+v", l.Settings, want)
 	}
 	for _, tc := range []struct{ yaml, want string }{
 		{"loudness: -2", "loudness target -2 LUFS out of range"},
@@ -108,34 +108,12 @@ func TestParseAudioProcessing(t *testing.T) {
 	}
 }
 
-func TestAudioProcessingOverrideAndFingerprint(t *testing.T) {
-	base := AudioProcessing{Loudness: -14, TrimSilence: 3}
-	got := base.Override(AudioProcessing{Loudness: -16, SilenceThreshold: -40})
-	if got != (AudioProcessing{Loudness: -16, TrimSilence: 3, SilenceThreshold: -40}) {
-		t.Errorf("override = %+v", got)
-	}
-	if (AudioProcessing{}).fingerprint() != "" || (AudioProcessing{TruePeak: -2}).Active() {
-		t.Error("inactive processing has a fingerprint")
-	}
-	// Defaults spelled out or left out are the same settings; anything
-	// else is not.
-	a := base.fingerprint()
-	if a != (AudioProcessing{Loudness: -14, TruePeak: -1, LRA: 11, TrimSilence: 3, SilenceThreshold: -50}).fingerprint() {
-		t.Error("explicit defaults changed the fingerprint")
-	}
-	for _, o := range []AudioProcessing{{Loudness: -16}, {TruePeak: -2}, {LRA: 7}, {TrimSilence: 4}, {SilenceThreshold: -60}} {
-		if base.Override(o).fingerprint() == a {
-			t.Errorf("%+v: same fingerprint", o)
-		}
-	}
-}
-
 // Loudness and silence processing change the sound: `veza segment --copy`
 // refuses, before any encoding.
 func TestSegmentCopyRefusesProcessing(t *testing.T) {
 	out := t.TempDir()
 	_, err := Run(context.Background(), Config{Input: media(t, "audio.flac"), OutDir: out, Catalog: openCatalog(t, out),
-		Segment: SegmentCopy, Audio: AudioProcessing{Loudness: -14}})
+		Segment: SegmentCopy, Audio: audio.Settings{Loudness: -14}})
 	if err == nil || !strings.Contains(err.Error(), "cannot stream-copy: loudness normalisation needs re-encoding") {
 		t.Errorf("err = %v", err)
 	}

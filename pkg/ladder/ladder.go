@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/veza-media/veza/pkg/audio"
 )
 
 // Rung is one step of a ladder as a user writes it in YAML.
@@ -48,9 +50,9 @@ type Ladder struct {
 	// SegmentTime overrides the segment duration in seconds (the replay
 	// ladder uses 10). Zero means the command's --segment-time.
 	SegmentTime float64 `yaml:"segment_time,omitempty" json:"segment_time,omitempty"`
-	// AudioProcessing holds loudness, true_peak, lra, trim_silence and
+	// Settings holds loudness, true_peak, lra, trim_silence and
 	// silence_threshold: what is done to the sound before the rungs split.
-	AudioProcessing `yaml:",inline"`
+	audio.Settings `yaml:",inline"`
 }
 
 // IsAudio says whether every rung is audio only.
@@ -114,7 +116,7 @@ var builtins = map[string]Ladder{
 	// or more cut, 10 s segments.
 	"replay": {Name: "replay", SegmentTime: 10, Rungs: []Rung{
 		{Name: "mp3_256", AudioCodec: "mp3", AudioBitrate: 256},
-	}, AudioProcessing: AudioProcessing{Loudness: -14, TrimSilence: 3}},
+	}, Settings: audio.Settings{Loudness: -14, TrimSilence: 3}},
 }
 
 // Builtin returns a built-in ladder by name.
@@ -217,5 +219,5 @@ func (l Ladder) Validate() error {
 	if l.SegmentTime < 0 {
 		return fmt.Errorf("segment_time must be positive")
 	}
-	return l.AudioProcessing.Validate()
+	return l.Settings.Validate()
 }

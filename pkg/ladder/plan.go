@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/veza-media/veza/pkg/audio"
 )
 
 // Source is what planning needs to know about an input.
@@ -77,7 +79,7 @@ type Plan struct {
 	Dropped []string
 	// Conditioning is the silence cutting and loudness filter applied to
 	// the source before the rungs split; Run fills it from its analysis.
-	Conditioning Conditioning `json:"-"`
+	Conditioning audio.Filters `json:"-"`
 }
 
 // MaxFPS caps the output frame rate.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
-	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/verify"
 )
@@ -42,14 +42,14 @@ func makeGap(t *testing.T, dir string, video bool) string {
 
 // r128 measures a file or a whole playlist with ebur128, independently of
 // the code under test.
-func r128(t *testing.T, path string) encode.R128Summary {
+func r128(t *testing.T, path string) audio.R128Summary {
 	t.Helper()
 	out, err := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-i", path, "-vn",
 		"-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-").CombinedOutput()
 	if err != nil {
 		t.Fatalf("ebur128 over %s: %v: %s", path, err, out)
 	}
-	s, err := encode.ParseR128Summary(string(out))
+	s, err := audio.ParseR128Summary(string(out))
 	if err != nil {
 		t.Fatalf("ebur128 over %s: %v", path, err)
 	}
@@ -78,7 +78,7 @@ func verifyClean(t *testing.T, path string) {
 func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	src := makeGap(t, t.TempDir(), false)
-	in, err := encode.Analyze(ctx, encode.AnalyzeConfig{Input: src})
+	in, err := audio.Analyze(ctx, audio.AnalyzeConfig{Input: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestReplay(t *testing.T) {
 		t.Errorf("replay measures %.1f LUFS, peak %.1f dBTP; want -14 ± 1 and under -1", m.I, m.Peak)
 	}
 	o := lr.Outputs[0]
-	if o.I == nil || math.Abs(*o.I-m.I) > 0.1 || len(o.Silences) != 0 {
+	if o.Integrated == nil || math.Abs(*o.Integrated-m.I) > 0.1 || len(o.Silences) != 0 {
 		t.Errorf("reported output %+v, measured %+v", o, m)
 	}
 
@@ -163,7 +163,7 @@ func TestReplay(t *testing.T) {
 	if err != nil || !res.UpToDate || res.Loudness == nil || res.Loudness.Input == nil || len(res.Loudness.Outputs) != 1 {
 		t.Fatalf("rerun: %+v, %v", res, err)
 	}
-	cfg.Audio = AudioProcessing{Loudness: -16}
+	cfg.Audio = audio.Settings{Loudness: -16}
 	res, err = Run(ctx, cfg)
 	if err != nil || res.UpToDate || len(res.Encoded) != 1 {
 		t.Fatalf("new target: %+v, %v", res, err)
@@ -182,7 +182,7 @@ func TestTrimSilenceWithVideo(t *testing.T) {
 	out := t.TempDir()
 	db := openCatalog(t, out)
 	l := Ladder{Name: "one", Rungs: []Rung{{Name: "120p", Height: 120, Bitrate: 150, AudioBitrate: 64}},
-		AudioProcessing: AudioProcessing{TrimSilence: 3}}
+		Settings: audio.Settings{TrimSilence: 3}}
 	res, err := Run(ctx, Config{Input: src, OutDir: out, Catalog: db, Ladder: l, SegmentTime: 4,
 		Encoding: Encoding{Preset: "ultrafast"}})
 	if err != nil {
@@ -256,7 +256,7 @@ func TestReplayEncryptedIsMeasured(t *testing.T) {
 	if err != nil || pl.Segments[0].Key == nil {
 		t.Fatalf("playlist %+v, %v: want encrypted segments", pl, err)
 	}
-	if o := res.Loudness.Outputs; len(o) != 1 || o[0].I == nil || math.Abs(*o[0].I+14) > 1 || math.Abs(o[0].Duration-12.5) > 0.3 {
+	if o := res.Loudness.Outputs; len(o) != 1 || o[0].Integrated == nil || math.Abs(*o[0].Integrated+14) > 1 || math.Abs(o[0].Duration-12.5) > 0.3 {
 		t.Errorf("outputs %+v", o)
 	}
 }

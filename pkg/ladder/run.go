@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
@@ -88,7 +89,7 @@ type Config struct {
 	// Audio overrides the ladder's loudness and silence settings field by
 	// field (non-zero fields win); it is how flags reach `veza segment`,
 	// which has no ladder.
-	Audio AudioProcessing
+	Audio audio.Settings
 }
 
 // Event is something that happened during a ladder run: a note for people
@@ -124,7 +125,7 @@ type Result struct {
 	Variants []Variant `json:"variants"`
 	Elapsed  float64   `json:"elapsed"`
 	// Loudness reports the loudness and silence processing, when asked for.
-	Loudness *LoudnessReport `json:"loudness,omitempty"`
+	Loudness *audio.Report `json:"loudness,omitempty"`
 }
 
 // Variant is one rendition as the master playlist describes it.
@@ -186,19 +187,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var plan *Plan
 	var planWhy string
 	var err error
-	audio := cfg.Ladder.AudioProcessing.Override(cfg.Audio)
+	sound := cfg.Ladder.Settings.Override(cfg.Audio)
 	if cfg.Segment != "" {
 		mode := cfg.Segment
-		if audio.Active() {
+		if sound.Active() {
 			// Cutting and normalising change the sound: nothing to copy.
 			if mode == SegmentCopy {
-				return nil, fmt.Errorf("%s %q: cannot stream-copy: %s", what, cfg.Input, processingNote(audio))
+				return nil, fmt.Errorf("%s %q: cannot stream-copy: %s", what, cfg.Input, sound.NeedsEncoding())
 			}
 			mode = SegmentEncode
 		}
 		plan, planWhy, err = segmentPlan(ctx, prober, src, mode, cfg.SegmentTime, enc.Format)
-		if err == nil && audio.Active() {
-			planWhy = "encode: " + processingNote(audio)
+		if err == nil && sound.Active() {
+			planWhy = "encode: " + sound.NeedsEncoding()
 		}
 	} else {
 		l := cfg.Ladder
@@ -209,11 +210,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			l, _ = Builtin(name)
 		}
-		audio = l.AudioProcessing.Override(cfg.Audio)
+		sound = l.Settings.Override(cfg.Audio)
 		plan, err = NewPlan(SourceFromProbe(src), l, cfg.SegmentTime)
 	}
 	if err == nil {
-		err = audio.Validate()
+		err = sound.Validate()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
@@ -233,7 +234,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: plan.Dropped}
 	r.Master = filepath.Join(r.Dir, MasterName)
 	mpd := filepath.Join(r.Dir, MPDName)
-	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: audio,
+	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: sound,
 		probeSlots: make(chan struct{}, runtime.NumCPU()), measured: map[string]Variant{}}
 	if cfg.Encryption != nil {
 		var err error
@@ -355,7 +356,7 @@ type runner struct {
 	src           *ffprobe.Result
 	ffmpegVersion string
 	// audio is the loudness and silence processing asked for.
-	audio AudioProcessing
+	audio audio.Settings
 	mu    sync.Mutex // serialises OnEvent
 	keys  *keyring   // nil: segments stay clear
 	// probeSlots bounds the ffprobe processes measuring runs at once.
@@ -397,7 +398,7 @@ func (run *runner) fingerprint(contentHash string, r Rendition) string {
 	if run.cfg.DASH {
 		parts = append(parts, "dash")
 	}
-	if a := run.audio.fingerprint(); a != "" {
+	if a := run.audio.Fingerprint(); a != "" {
 		parts = append(parts, a)
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))

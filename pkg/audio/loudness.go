@@ -1,4 +1,4 @@
-package encode
+package audio
 
 import (
 	"encoding/json"
@@ -108,8 +108,8 @@ func (st LoudnormStats) Loudness() *Loudness {
 	return &Loudness{I: st.InputI, TP: st.InputTP, LRA: st.InputLRA, Thresh: st.InputThresh, TargetOffset: st.TargetOffset}
 }
 
-// LoudnessTarget is what normalisation aims for.
-type LoudnessTarget struct {
+// Target is what normalisation aims for.
+type Target struct {
 	// I is the integrated loudness in LUFS, -70 to -5. It defaults to
 	// DefaultLoudness (-14).
 	I float64 `json:"integrated"`
@@ -123,7 +123,7 @@ type LoudnessTarget struct {
 	LRA float64 `json:"lra"`
 }
 
-// The defaults of LoudnessTarget.
+// The defaults of Target.
 const (
 	DefaultLoudness = -14.0
 	DefaultTruePeak = -1.0
@@ -134,7 +134,7 @@ const (
 const maxLRA = 20.0
 
 // WithDefaults fills the zero fields.
-func (t LoudnessTarget) WithDefaults() LoudnessTarget {
+func (t Target) WithDefaults() Target {
 	if t.I == 0 {
 		t.I = DefaultLoudness
 	}
@@ -148,7 +148,7 @@ func (t LoudnessTarget) WithDefaults() LoudnessTarget {
 }
 
 // Check says whether loudnorm accepts the target (after defaults).
-func (t LoudnessTarget) Check() error {
+func (t Target) Check() error {
 	t = t.WithDefaults()
 	switch {
 	case !(t.I >= -70 && t.I <= -5):
@@ -196,7 +196,7 @@ func (n Normalization) Mode() string {
 // raises the LRA option to the measured range (0.01 for a steady tone's
 // 0.00, below the printed precision). Only a range over 20 LU, loudnorm's
 // ceiling, still forces dynamic mode.
-func Normalize(target LoudnessTarget, m *Loudness) (Normalization, error) {
+func Normalize(target Target, m *Loudness) (Normalization, error) {
 	if err := target.Check(); err != nil {
 		return Normalization{}, err
 	}

@@ -1,13 +1,15 @@
-package encode
+package audio
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
+	"math"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/ffprobe"
 )
 
 // AnalyzeConfig is one analysis pass over an input's first audio stream.
@@ -18,16 +20,16 @@ type AnalyzeConfig struct {
 	Input string
 	// Target is the loudness the second pass will aim for; loudnorm's first
 	// pass needs it for its proposed offset. Zero fields take
-	// LoudnessTarget's defaults (-14 LUFS, -1 dBTP, 11 LU).
-	Target LoudnessTarget
+	// Target's defaults (-14 LUFS, -1 dBTP, 11 LU).
+	Target Target
 	// SilenceThreshold is the level under which audio counts as silence,
 	// in dBFS. It defaults to DefaultSilenceThreshold (-50).
 	SilenceThreshold float64
 	// SilenceMin is the shortest silence reported. It defaults to
 	// DefaultSilenceMin (3 s).
 	SilenceMin time.Duration
-	// Timeout bounds the pass like Job.Timeout: DefaultTimeout when zero,
-	// none with NoTimeout.
+	// Timeout bounds the pass like encode.Job.Timeout: encode.DefaultTimeout
+	// when zero, none with encode.NoTimeout.
 	Timeout time.Duration
 }
 
@@ -37,7 +39,7 @@ type Analysis struct {
 	// Loudness is loudnorm's measurement; nil when the audio is silent.
 	Loudness *Loudness `json:"loudness"`
 	// Target is the target the pass was run for (defaults filled).
-	Target LoudnessTarget `json:"target"`
+	Target Target `json:"target"`
 	// Silences are the stretches under SilenceThreshold lasting at least
 	// SilenceMin, in order; never nil.
 	Silences []Silence `json:"silences"`
@@ -71,7 +73,7 @@ func (c AnalyzeConfig) withDefaults() AnalyzeConfig {
 		c.SilenceThreshold = DefaultSilenceThreshold
 	}
 	if c.SilenceMin == 0 {
-		c.SilenceMin = time.Duration(DefaultSilenceMin * float64(time.Second))
+		c.SilenceMin = seconds(DefaultSilenceMin)
 	}
 	return c
 }
@@ -85,17 +87,9 @@ func (c AnalyzeConfig) Args() []string {
 	c = c.withDefaults()
 	af := fmt.Sprintf("silencedetect=n=%sdB:d=%s,loudnorm=I=%s:TP=%s:LRA=%s:print_format=json",
 		num(c.SilenceThreshold), num(c.SilenceMin.Seconds()), num2(c.Target.I), num2(c.Target.TP), num2(c.Target.LRA))
-	return []string{"-hide_banner", "-nostdin", "-loglevel", "level+info",
-		"-i", inputArg(c.Input), "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-"}
-}
-
-// inputArg keeps a file name that starts with a dash from reading as an
-// option.
-func inputArg(p string) string {
-	if strings.HasPrefix(p, "-") {
-		return "file:" + p
-	}
-	return p
+	args := []string{"-hide_banner", "-nostdin", "-loglevel", "level+info"}
+	args = append(args, ffprobe.InputArgs(c.Input)...)
+	return append(args, "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-")
 }
 
 // Analyze runs one ffmpeg over the input's first audio stream and returns
@@ -110,7 +104,7 @@ func Analyze(ctx context.Context, cfg AnalyzeConfig) (*Analysis, error) {
 		return nil, fmt.Errorf("analyse %q: silence needs a minimum duration >= 0 and a threshold <= 0 dB", cfg.Input)
 	}
 	var pr passReader
-	out, err := runCapture(ctx, cfg.FFmpeg, cfg.Args(), cfg.Timeout, pr.line)
+	out, err := encode.Capture(ctx, cfg.FFmpeg, cfg.Args(), cfg.Timeout, pr.line)
 	if err != nil {
 		return nil, fmt.Errorf("analyse %q: %w", cfg.Input, noAudio(err))
 	}
@@ -135,7 +129,7 @@ func (pr *passReader) line(l string) {
 		pr.sc.add(m)
 		// A report glued behind a stats line still leaves the stats in front.
 	}
-	if s, ok := ParseStats(ParseLogLine(l).Text); ok && s.HasTime {
+	if s, ok := encode.ParseStats(encode.ParseLogLine(l).Text); ok && s.HasTime {
 		pr.duration = max(pr.duration, s.Time.Seconds())
 	}
 }
@@ -151,7 +145,7 @@ func (pr *passReader) finish() ([]Silence, float64) {
 
 // noAudio makes ffmpeg's "Stream map '0:a:0' matches no streams" plain.
 func noAudio(err error) error {
-	var ee *ExitError
+	var ee *encode.ExitError
 	if errors.As(err, &ee) {
 		for _, l := range append([]string{ee.Line}, ee.StderrTail...) {
 			if strings.Contains(l, "matches no streams") {
@@ -162,137 +156,97 @@ func noAudio(err error) error {
 	return err
 }
 
-// OutputLoudness is an encoded output measured by ebur128 (and the
-// silences still in it).
-type OutputLoudness struct {
-	Path string `json:"path"`
-	// I is the integrated loudness (LUFS), LRA the loudness range (LU),
-	// TruePeak the true peak (dBTP), Threshold the relative gate (LUFS).
-	I         float64 `json:"integrated"`
-	LRA       float64 `json:"lra"`
-	TruePeak  float64 `json:"true_peak"`
-	Threshold float64 `json:"threshold"`
-	// Silences are the stretches under DefaultSilenceThreshold lasting at
-	// least the SilenceMin given to MeasureLoudness.
-	Silences []Silence `json:"silences"`
+// Output is the sound of one encoded output — a file, a whole HLS playlist
+// or, for a probe, a source — as measured. A figure is nil when ffmpeg
+// measured -inf (silence), which JSON cannot carry.
+type Output struct {
+	// Rendition names the ladder rendition measured; "" for a file.
+	Rendition string `json:"rendition,omitempty"`
+	// Integrated is the integrated loudness (LUFS), TruePeak the true peak
+	// (dBTP), LRA the loudness range (LU) and Threshold the relative gate
+	// (LUFS).
+	Integrated *float64 `json:"integrated"`
+	TruePeak   *float64 `json:"true_peak"`
+	LRA        *float64 `json:"lra"`
+	Threshold  *float64 `json:"threshold"`
 	// Duration is the audio's length in seconds from ffmpeg's stats.
 	Duration float64 `json:"duration"`
+	// Silences are the stretches under SilenceThreshold (dBFS) lasting at
+	// least SilenceMin (seconds).
+	Silences         []Silence `json:"silences"`
+	SilenceThreshold float64   `json:"silence_threshold"`
+	SilenceMin       float64   `json:"silence_min"`
 }
 
-// MeasureLoudness measures a finished output — a media file, or an HLS
-// playlist read whole, segment after segment — with ffmpeg's ebur128 filter
-// (integrated loudness, range, true peak) and silencedetect, in one decode
-// of its first audio stream. silenceMin <= 0 means DefaultSilenceMin.
-func MeasureLoudness(ctx context.Context, ffmpeg, path string, silenceMin time.Duration, timeout time.Duration) (*OutputLoudness, error) {
-	if ffmpeg == "" {
-		ffmpeg = "ffmpeg"
+// Output is the analysed input's figures in the form of a measured output
+// (loudnorm's measurement instead of ebur128's).
+func (a *Analysis) Output() Output {
+	o := Output{Duration: a.Duration, Silences: a.Silences, SilenceThreshold: a.SilenceThreshold, SilenceMin: a.SilenceMin}
+	if l := a.Loudness; l != nil {
+		o.Integrated, o.TruePeak, o.LRA, o.Threshold = finite(l.I), finite(l.TP), finite(l.LRA), finite(l.Thresh)
 	}
-	if silenceMin <= 0 {
-		silenceMin = time.Duration(DefaultSilenceMin * float64(time.Second))
+	return o
+}
+
+// MeasureConfig is one measurement of a finished output.
+type MeasureConfig struct {
+	// FFmpeg is the ffmpeg binary. It defaults to "ffmpeg".
+	FFmpeg string
+	// Path is a media file or an HLS media playlist (read whole, segment
+	// after segment).
+	Path string
+	// SilenceMin is the shortest silence reported. It defaults to
+	// DefaultSilenceMin (3 s); silences are found under
+	// DefaultSilenceThreshold.
+	SilenceMin time.Duration
+	// Timeout bounds the pass like AnalyzeConfig.Timeout.
+	Timeout time.Duration
+}
+
+// Measure measures a finished output with ffmpeg's ebur128 filter
+// (integrated loudness, range, true peak) and silencedetect, in one decode
+// of its first audio stream.
+func Measure(ctx context.Context, cfg MeasureConfig) (*Output, error) {
+	if cfg.FFmpeg == "" {
+		cfg.FFmpeg = "ffmpeg"
+	}
+	if cfg.SilenceMin <= 0 {
+		cfg.SilenceMin = seconds(DefaultSilenceMin)
 	}
 	// framelog=verbose keeps ebur128's ten lines a second out of the log.
 	af := fmt.Sprintf("silencedetect=n=%sdB:d=%s,ebur128=peak=true:framelog=verbose",
-		num(DefaultSilenceThreshold), num(silenceMin.Seconds()))
-	args := []string{"-hide_banner", "-nostdin", "-loglevel", "level+info",
-		"-i", inputArg(path), "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-"}
+		num(DefaultSilenceThreshold), num(cfg.SilenceMin.Seconds()))
+	args := []string{"-hide_banner", "-nostdin", "-loglevel", "level+info"}
+	args = append(args, ffprobe.InputArgs(cfg.Path)...)
+	args = append(args, "-map", "0:a:0", "-vn", "-sn", "-dn", "-af", af, "-f", "null", "-")
 	var pr passReader
-	out, err := runCapture(ctx, ffmpeg, args, timeout, pr.line)
+	out, err := encode.Capture(ctx, cfg.FFmpeg, args, cfg.Timeout, pr.line)
 	if err != nil {
-		return nil, fmt.Errorf("measure loudness of %q: %w", path, noAudio(err))
+		return nil, fmt.Errorf("measure loudness of %q: %w", cfg.Path, noAudio(err))
 	}
 	sum, err := ParseR128Summary(out)
 	if err != nil {
-		return nil, fmt.Errorf("measure loudness of %q: %w", path, err)
+		return nil, fmt.Errorf("measure loudness of %q: %w", cfg.Path, err)
 	}
 	silences, duration := pr.finish()
-	return &OutputLoudness{Path: path, I: sum.I, LRA: sum.LRA, TruePeak: sum.Peak, Threshold: sum.Threshold,
-		Silences: silences, Duration: duration}, nil
+	return &Output{Integrated: finite(sum.I), TruePeak: finite(sum.Peak), LRA: finite(sum.LRA), Threshold: finite(sum.Threshold),
+		Duration: duration, Silences: silences, SilenceThreshold: DefaultSilenceThreshold, SilenceMin: cfg.SilenceMin.Seconds()}, nil
 }
 
-// captureLimit bounds the stderr text kept for the report parsers: the
-// reports come last, and a long input's warnings must not grow memory.
-const captureLimit = 1 << 20
-
-// runCapture runs ffmpeg with args in its own process group, hands every
-// stderr line to onLine and returns the last captureLimit bytes of stderr.
-// Cancelling ctx or passing the timeout sends SIGINT to the group and
-// SIGKILL after DefaultGracePeriod; the error is then ctx.Err() or wraps
-// ErrTimeout. A failing ffmpeg gives an *ExitError.
-func runCapture(ctx context.Context, bin string, args []string, timeout time.Duration, onLine func(string)) (string, error) {
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		return "", fmt.Errorf("%w: %q", ErrFFmpegNotFound, bin)
-	}
-	switch {
-	case timeout == 0:
-		timeout = DefaultTimeout
-	case timeout < 0:
-		timeout = 0
-	}
-	runCtx, cancel := ctx, context.CancelFunc(func() {})
-	if timeout > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, timeout)
-	}
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, path, args...)
-	cmd.SysProcAttr = sysProcAttr()
-	// SIGINT lets ffmpeg stop cleanly; WaitDelay then kills it.
-	cmd.Cancel = func() error {
-		signalGroup(cmd.Process.Pid, syscall.SIGINT)
+// finite is v, or nil for ffmpeg's -inf.
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
 		return nil
 	}
-	cmd.WaitDelay = DefaultGracePeriod
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("start ffmpeg: %w", err)
-	}
-	var (
-		buf     strings.Builder
-		tail    []string
-		errKind ErrorKind
-		errLine string
-	)
-	_ = readLines(stderr, func(l string) {
-		onLine(l)
-		if buf.Len() > 2*captureLimit {
-			keep := buf.String()[buf.Len()-captureLimit:]
-			buf.Reset()
-			buf.WriteString(keep)
-		}
-		buf.WriteString(l)
-		buf.WriteByte('\n')
-		ll := ParseLogLine(l)
-		if _, ok := ParseStats(ll.Text); ok || ll.Text == "" {
-			return
-		}
-		if tail = append(tail, l); len(tail) > tailLines {
-			tail = tail[1:]
-		}
-		if ll.Level >= LevelError {
-			kind, known := classifyError(ll.Text)
-			if errLine == "" || (errKind == KindOther && known) {
-				errKind, errLine = kind, ll.Text
-			}
-		}
-	})
-	waitErr := cmd.Wait()
-	// Reap anything ffmpeg left behind in its group.
-	signalGroup(cmd.Process.Pid, syscall.SIGKILL)
-	switch {
-	case ctx.Err() != nil:
-		return "", ctx.Err()
-	case runCtx.Err() != nil:
-		return "", fmt.Errorf("%w after %s", ErrTimeout, timeout)
-	case waitErr != nil:
-		ee := &ExitError{Args: append([]string{path}, args...), Code: cmd.ProcessState.ExitCode(),
-			Kind: errKind, Line: errLine, StderrTail: tail, Err: waitErr}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			ee.Signal = ws.Signal().String()
-		}
-		return "", ee
-	}
-	return buf.String(), nil
+	return &v
 }
+
+// Figure formats a measured figure with two decimals, "-inf" for nil.
+func Figure(v *float64) string {
+	if v == nil {
+		return "-inf"
+	}
+	return fmt.Sprintf("%.2f", *v)
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -1,10 +1,12 @@
-package encode
+package audio
 
 import (
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/veza-media/veza/pkg/encode"
 )
 
 var silenceLineCases = []struct {
@@ -72,7 +74,7 @@ func TestSilenceCollector(t *testing.T) {
 // a 17 s tone with a 5 s gap through the line splitter veza reads with.
 func TestPassReaderTranscript(t *testing.T) {
 	var pr passReader
-	if err := readLines(strings.NewReader(transcript(t, "ffmpeg-5.1-analyze.txt")), pr.line); err != nil {
+	if err := encode.ReadLines(strings.NewReader(transcript(t, "ffmpeg-5.1-analyze.txt")), pr.line); err != nil {
 		t.Fatal(err)
 	}
 	sil, dur := pr.finish()

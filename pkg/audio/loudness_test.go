@@ -1,4 +1,4 @@
-package encode
+package audio
 
 import (
 	"math"
@@ -111,40 +111,40 @@ func TestNormalize(t *testing.T) {
 	quiet := &Loudness{I: -26.02, TP: -22.31, LRA: 4.8, Thresh: -36.1, TargetOffset: -0.07}
 	for _, tc := range []struct {
 		name    string
-		target  LoudnessTarget
+		target  Target
 		m       *Loudness
 		linear  bool
 		filter  string
 		note    string
 		errText string
 	}{
-		{"quiet source, defaults", LoudnessTarget{}, quiet, true,
+		{"quiet source, defaults", Target{}, quiet, true,
 			"loudnorm=I=-14:TP=-1:LRA=11:measured_I=-26.02:measured_TP=-22.31:measured_LRA=4.8:measured_thresh=-36.1:offset=-0.07:linear=true",
 			"linear normalisation: +12.02 dB, true peak -10.29 dBTP (limit -1.00)", ""},
 		// -14 - -20 = +6 dB on a -6.5 dBTP peak gives -0.5 dBTP: over -1.
-		{"peak over the limit", LoudnessTarget{}, &Loudness{I: -20, TP: -6.5, LRA: 5, Thresh: -30, TargetOffset: 0.2}, false,
+		{"peak over the limit", Target{}, &Loudness{I: -20, TP: -6.5, LRA: 5, Thresh: -30, TargetOffset: 0.2}, false,
 			"loudnorm=I=-14:TP=-1:LRA=11:measured_I=-20:measured_TP=-6.5:measured_LRA=5:measured_thresh=-30:offset=0.2:linear=false",
 			"dynamic normalisation: a linear gain of +6.00 dB would put the true peak at -0.50 dBTP, over the -1.00 dBTP limit", ""},
 		// Exactly at the limit is allowed (loudnorm compares with <=).
-		{"peak at the limit", LoudnessTarget{}, &Loudness{I: -20, TP: -7, LRA: 5, Thresh: -30}, true,
+		{"peak at the limit", Target{}, &Loudness{I: -20, TP: -7, LRA: 5, Thresh: -30}, true,
 			"loudnorm=I=-14:TP=-1:LRA=11:measured_I=-20:measured_TP=-7:measured_LRA=5:measured_thresh=-30:offset=0:linear=true", "", ""},
 		// A wide source range raises the LRA option so ffmpeg keeps linear mode.
-		{"range wider than the target", LoudnessTarget{LRA: 7}, &Loudness{I: -30, TP: -20, LRA: 15.35, Thresh: -40}, true,
+		{"range wider than the target", Target{LRA: 7}, &Loudness{I: -30, TP: -20, LRA: 15.35, Thresh: -40}, true,
 			"loudnorm=I=-14:TP=-1:LRA=15.35:measured_I=-30:measured_TP=-20:measured_LRA=15.35:measured_thresh=-40:offset=0:linear=true", "", ""},
-		{"range over 20 LU", LoudnessTarget{}, &Loudness{I: -30, TP: -20, LRA: 22, Thresh: -40}, false,
+		{"range over 20 LU", Target{}, &Loudness{I: -30, TP: -20, LRA: 22, Thresh: -40}, false,
 			"loudnorm=I=-14:TP=-1:LRA=11:measured_I=-30:measured_TP=-20:measured_LRA=22:measured_thresh=-40:offset=0:linear=false",
 			"loudness range of 22.00 LU is over the 20 LU", ""},
 		// A steady tone measures 0.00 LU, which loudnorm takes for "not given".
-		{"steady tone", LoudnessTarget{I: -16, TP: -1.5, LRA: 7}, &Loudness{I: -30, TP: -27, LRA: 0, Thresh: -40}, true,
+		{"steady tone", Target{I: -16, TP: -1.5, LRA: 7}, &Loudness{I: -30, TP: -27, LRA: 0, Thresh: -40}, true,
 			"loudnorm=I=-16:TP=-1.5:LRA=7:measured_I=-30:measured_TP=-27:measured_LRA=0.01:measured_thresh=-40:offset=0:linear=true", "", ""},
-		{"gate at -70", LoudnessTarget{}, &Loudness{I: -60, TP: -50, LRA: 1, Thresh: -70}, false, "", "takes for no measurement", ""},
+		{"gate at -70", Target{}, &Loudness{I: -60, TP: -50, LRA: 1, Thresh: -70}, false, "", "takes for no measurement", ""},
 		// Figures with more decimals are rounded as loudnorm prints them.
-		{"rounding", LoudnessTarget{}, &Loudness{I: -26.0249, TP: -22.314, LRA: 4.8, Thresh: -36.1}, true,
+		{"rounding", Target{}, &Loudness{I: -26.0249, TP: -22.314, LRA: 4.8, Thresh: -36.1}, true,
 			"loudnorm=I=-14:TP=-1:LRA=11:measured_I=-26.02:measured_TP=-22.31:measured_LRA=4.8:measured_thresh=-36.1:offset=0:linear=true", "", ""},
-		{"silent", LoudnessTarget{}, nil, false, "", "", "audio is silent"},
-		{"target too loud", LoudnessTarget{I: -3}, quiet, false, "", "", "loudness target -3 LUFS out of range"},
-		{"peak over 0", LoudnessTarget{TP: 1}, quiet, false, "", "", "true-peak limit 1 dBTP out of range"},
-		{"range too wide", LoudnessTarget{LRA: 30}, quiet, false, "", "", "loudness range target 30 LU out of range"},
+		{"silent", Target{}, nil, false, "", "", "audio is silent"},
+		{"target too loud", Target{I: -3}, quiet, false, "", "", "loudness target -3 LUFS out of range"},
+		{"peak over 0", Target{TP: 1}, quiet, false, "", "", "true-peak limit 1 dBTP out of range"},
+		{"range too wide", Target{LRA: 30}, quiet, false, "", "", "loudness range target 30 LU out of range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := Normalize(tc.target, tc.m)
@@ -243,7 +243,7 @@ func FuzzParseLoudnorm(f *testing.F) {
 				t.Errorf("unusable loudness %+v accepted from %q", l, text)
 			}
 			// Whatever was measured, the second pass is a loudnorm filter.
-			if n, err := Normalize(LoudnessTarget{}, l); err != nil || !strings.HasPrefix(n.Filter, "loudnorm=I=-14:") {
+			if n, err := Normalize(Target{}, l); err != nil || !strings.HasPrefix(n.Filter, "loudnorm=I=-14:") {
 				t.Errorf("Normalize(%+v) = %+v, %v", l, n, err)
 			}
 		}
