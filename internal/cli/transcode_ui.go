@@ -63,6 +63,8 @@ func (u *transcodeUI) event(e transcode.Event) {
 		u.started(e.Job, e.File)
 	case transcode.JobFinished:
 		u.finished(e.Job, e.File, d)
+	case encode.Damaged:
+		u.say(func() { u.io.Warnf("%s: source damaged: %s", e.File, d) })
 	case encode.Progress:
 		if v := u.running[e.Job]; v != nil {
 			v.outTime, v.percent, v.speed = d.OutTime.Seconds(), d.Percent, d.Speed

@@ -2,12 +2,11 @@ package encode
 
 import (
 	"context"
-	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/veza-media/veza/internal/testmedia"
 )
 
 func TestIsDamage(t *testing.T) {
@@ -83,48 +82,9 @@ func TestDamageRanges(t *testing.T) {
 	}
 }
 
-// damagedMedia writes a 6 s MPEG-TS with 200 KB of its middle overwritten by
-// random bytes, and the same file cut in half and remuxed as Matroska (its
-// header promises 6 s, it holds 3).
-func damagedMedia(t *testing.T) (ts, short string) {
-	t.Helper()
-	dir := t.TempDir()
-	src := filepath.Join(dir, "src.ts")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=6",
-		"-f", "lavfi", "-i", "sine=d=6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-b:v", "1500k",
-		"-c:a", "aac", "-f", "mpegts", src).CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	mid := len(data)/2 + 37
-	for i := mid; i < mid+200<<10 && i < len(data); i++ {
-		data[i] = byte(rng.Uint32())
-	}
-	ts = filepath.Join(dir, "damaged.ts")
-	if err := os.WriteFile(ts, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mkv := filepath.Join(dir, "full.mkv")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-i", src, "-c", "copy", mkv).CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	whole, err := os.ReadFile(mkv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	short = filepath.Join(dir, "short.mkv")
-	if err := os.WriteFile(short, whole[:len(whole)/2], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return ts, short
-}
-
 func TestRunReportsDamage(t *testing.T) {
-	ts, short := damagedMedia(t)
+	dir := t.TempDir()
+	ts, short := testmedia.DamagedTS(t, dir, 6), testmedia.ShortMKV(t, dir, 6)
 	run := func(in string, expect time.Duration, inArgs ...string) (*Damaged, []Event) {
 		var evs []Event
 		j := &Job{

@@ -59,6 +59,11 @@ type Config struct {
 	// Audio is loudness normalisation and silence trimming for every file;
 	// the zero value leaves the sound alone.
 	Audio audio.Settings
+	// Strict fails a file whose source is damaged but decodable (ffmpeg
+	// reported decode errors or corrupt packets, or the file ended well
+	// before its header said) instead of keeping the output with a warning.
+	// It defaults to false.
+	Strict bool
 	// FFmpeg is the ffmpeg binary. It defaults to "ffmpeg".
 	FFmpeg string
 	// Prober probes the inputs. It defaults to a zero ffprobe.Prober
@@ -81,6 +86,9 @@ var (
 	ErrFLACInHLS = errors.New("FLAC cannot be segmented for HLS by ffmpeg 5.1")
 	// ErrNoInputs: the inputs expanded to no file at all.
 	ErrNoInputs = errors.New("transcode: no input files")
+	// ErrDamaged fails a file whose source is damaged when Config.Strict
+	// is set.
+	ErrDamaged = errors.New("source damaged")
 )
 
 func (c Config) withDefaults() Config {
@@ -151,6 +159,8 @@ type Item struct {
 	Error    string `json:"error,omitempty"`
 	// Loudness says what loudness and silence processing did, when asked.
 	Loudness *audio.Report `json:"loudness,omitempty"`
+	// Damage is what ffmpeg reported of a damaged source; nil when clean.
+	Damage *encode.Damaged `json:"damage,omitempty"`
 }
 
 // StatusSkipped marks a file found in a folder that is not media.

@@ -63,6 +63,8 @@ type JobFinished struct {
 	// Segments counts the HLS segments.
 	Segments int    `json:"segments,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// Damage is what ffmpeg reported of a damaged source; nil when clean.
+	Damage *encode.Damaged `json:"damage,omitempty"`
 }
 
 func (Planned) Type() string     { return "planned" }
@@ -71,7 +73,7 @@ func (JobFinished) Type() string { return "job_finished" }
 
 func finished(it *Item) JobFinished {
 	return JobFinished{Status: it.Status, Output: it.Output, Bytes: it.Bytes, Duration: it.Duration,
-		Elapsed: it.Elapsed, Speed: it.Speed, Segments: it.Segments, Error: it.Error}
+		Elapsed: it.Elapsed, Speed: it.Speed, Segments: it.Segments, Error: it.Error, Damage: it.Damage}
 }
 
 // SchemaVersion is the "v" of every NDJSON line.

@@ -221,9 +221,15 @@ func (b *batch) one(ctx context.Context, i int, it *Item) {
 				segments++
 				e.Path = finalPath(e.Path, tmp, final)
 				ev = e
+			case encode.Damaged:
+				it.Damage = &e
 			}
 			b.emit(Event{Job: i + 1, File: it.Input, Data: ev})
 		},
+	}
+	if b.cfg.Audio.TrimSilence == 0 {
+		// A trimmed output is meant to be shorter than its source.
+		job.ExpectDuration = seconds(it.src.Duration)
 	}
 	if b.cfg.Audio.Active() {
 		if err := b.condition(ctx, i, job, it); err != nil {
@@ -246,6 +252,10 @@ func (b *batch) one(ctx context.Context, i int, it *Item) {
 			status = statusError
 		}
 		fail(status, cause)
+		return
+	}
+	if it.Damage != nil && b.cfg.Strict {
+		fail(statusError, fmt.Errorf("%w: %s", ErrDamaged, it.Damage))
 		return
 	}
 	if it.Loudness != nil {
@@ -279,9 +289,13 @@ func (b *batch) one(ctx context.Context, i int, it *Item) {
 // target, or a file, which is target itself.
 func temporary(final string, hls bool) (tmp, target string, err error) {
 	dir, base := filepath.Dir(final), filepath.Base(final)
+	// Temporary files are private (0600, 0700); the output is not, once
+	// renamed into place.
 	if hls {
-		tmp, err = os.MkdirTemp(dir, "."+base+".tmp-")
-		return tmp, filepath.Join(tmp, playlistName), err
+		if tmp, err = os.MkdirTemp(dir, "."+base+".tmp-"); err != nil {
+			return "", "", err
+		}
+		return tmp, filepath.Join(tmp, playlistName), os.Chmod(tmp, 0o755)
 	}
 	ext := filepath.Ext(final)
 	f, err := os.CreateTemp(dir, "."+strings.TrimSuffix(base, ext)+".tmp-*"+ext)
@@ -289,7 +303,7 @@ func temporary(final string, hls bool) (tmp, target string, err error) {
 		return "", "", err
 	}
 	f.Close()
-	return f.Name(), f.Name(), nil
+	return f.Name(), f.Name(), os.Chmod(f.Name(), 0o644)
 }
 
 // finalPath maps a path inside the temporary output to where it will be

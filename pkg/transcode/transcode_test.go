@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/veza-media/veza/internal/testmedia"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -280,6 +281,46 @@ func TestWriteNDJSON(t *testing.T) {
 	for sc.Scan() {
 		if !json.Valid(sc.Bytes()) {
 			t.Errorf("not JSON: %s", sc.Text())
+		}
+	}
+}
+
+// TestRunDamagedSource: a damaged but decodable source is encoded with a
+// warning (exit 0 used to come with no word at all); Strict fails it and
+// keeps no output. Outputs have normal permissions, not the temporary
+// file's 0600.
+func TestRunDamagedSource(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	src := testmedia.DamagedTS(t, dir, 4)
+	for _, strict := range []bool{false, true} {
+		out := filepath.Join(dir, "out-"+strconv.FormatBool(strict))
+		var finished *JobFinished
+		res, err := Run(context.Background(), Config{Inputs: []string{src}, OutDir: out, Preset: "aac-128", Strict: strict,
+			OnEvent: func(e Event) {
+				if f, ok := e.Data.(JobFinished); ok {
+					finished = &f
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := res.Items[0]
+		if it.Damage == nil || it.Damage.Errors == 0 || finished == nil || finished.Damage == nil {
+			t.Fatalf("strict=%v: damage %+v, job_finished %+v", strict, it.Damage, finished)
+		}
+		if !strict {
+			st, err := os.Stat(it.Output)
+			if it.Status != "done" || err != nil || st.Mode().Perm() != 0o644 {
+				t.Fatalf("status %s, output %v %v, want done with mode 0644", it.Status, st, err)
+			}
+			continue
+		}
+		if it.Status != "error" || !strings.Contains(it.Error, "source damaged") || !strings.Contains(it.Error, "decode errors") {
+			t.Fatalf("strict: status %s error %q", it.Status, it.Error)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Fatalf("strict left %d files in the output folder", len(entries))
 		}
 	}
 }
