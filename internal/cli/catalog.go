@@ -38,21 +38,9 @@ type CatalogOptions struct {
 	Limit  int
 }
 
-func init() { register(newCmdCatalog) }
-
-func newCmdCatalog(f *Factory) *cobra.Command { return NewCmdCatalog(f, nil) }
-
-// catalogSubcommands are more `veza catalog` subcommands defined in other
-// files (`veza catalog import` lives with the segment tracker's command);
-// each file adds its own with registerCatalogCmd from an init func.
-var catalogSubcommands []func(*Factory) *cobra.Command
-
-func registerCatalogCmd(c func(*Factory) *cobra.Command) {
-	catalogSubcommands = append(catalogSubcommands, c)
-}
-
-// NewCmdCatalog builds `veza catalog` and its read-only subcommands; runF
-// replaces the run step in tests.
+// NewCmdCatalog builds `veza catalog`: the read-only subcommands ls, show,
+// segments and jobs, and import (NewCmdCatalogImport); runF replaces the run
+// step of the read-only ones in tests.
 func NewCmdCatalog(f *Factory, runF func(context.Context, *CatalogOptions) error) *cobra.Command {
 	opts := &CatalogOptions{IO: f.IO}
 	cmd := &cobra.Command{
@@ -61,8 +49,8 @@ func NewCmdCatalog(f *Factory, runF func(context.Context, *CatalogOptions) error
 		Long: "Read a veza catalog: the SQLite file (veza.db) that `veza segment` and `veza ladder` keep\n" +
 			"in their output folder, one row per track, rendition, job and segment.\n\n" +
 			"--catalog names the file, or a folder holding veza.db (also VEZA_CATALOG or `catalog:` in\n" +
-			"the config file); by default veza.db in the current directory. The catalog is never created\n" +
-			"or changed by these commands.",
+			"the config file); by default veza.db in the current directory. ls, show, segments and jobs\n" +
+			"never create or change the catalog; import fills it from output already on disk.",
 		Example: "  veza catalog ls --catalog out\n  veza catalog show concert\n" +
 			"  veza catalog segments concert 720p --json | jq '.[].duration'\n  veza catalog jobs --status error",
 		// With a RunE, cobra checks Args, so `veza catalog typo` is a usage
@@ -123,10 +111,7 @@ func NewCmdCatalog(f *Factory, runF func(context.Context, *CatalogOptions) error
 	jobs.Flags().StringVar(&status, "status", "", "only jobs with this status (pending, encoding, done, error, timeout, cancelled)")
 	jobs.Flags().IntVarP(&opts.Limit, "limit", "n", 0, "at most this many jobs (default: all)")
 
-	cmd.AddCommand(ls, show, segments, jobs)
-	for _, c := range catalogSubcommands {
-		cmd.AddCommand(c(f))
-	}
+	cmd.AddCommand(ls, show, segments, jobs, NewCmdCatalogImport(f, nil))
 	return cmd
 }
 

@@ -20,10 +20,6 @@ type CatalogImportOptions struct {
 	Catalog string
 }
 
-func init() { registerCatalogCmd(newCmdCatalogImport) }
-
-func newCmdCatalogImport(f *Factory) *cobra.Command { return NewCmdCatalogImport(f, nil) }
-
 // NewCmdCatalogImport builds `veza catalog import DIR`; runF replaces the
 // run step in tests.
 func NewCmdCatalogImport(f *Factory, runF func(context.Context, *CatalogImportOptions) error) *cobra.Command {

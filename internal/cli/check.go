@@ -43,10 +43,6 @@ type CheckOptions struct {
 	Timeout time.Duration
 }
 
-func init() { register(newCmdCheck) }
-
-func newCmdCheck(f *Factory) *cobra.Command { return NewCmdCheck(f, nil) }
-
 // NewCmdCheck builds `veza check`; runF replaces the run step in tests.
 func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}

@@ -45,10 +45,6 @@ type LadderOptions struct {
 	Audio ladder.AudioProcessing
 }
 
-func init() { register(newCmdLadder) }
-
-func newCmdLadder(f *Factory) *cobra.Command { return NewCmdLadder(f, nil) }
-
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
 func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
 	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe}

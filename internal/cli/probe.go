@@ -34,10 +34,6 @@ type ProbeOptions struct {
 	FFmpeg   func() (string, error)
 }
 
-func init() { register(newCmdProbe) }
-
-func newCmdProbe(f *Factory) *cobra.Command { return NewCmdProbe(f, nil) }
-
 // NewCmdProbe builds `veza probe`; runF replaces the run step in tests.
 func NewCmdProbe(f *Factory, runF func(context.Context, *ProbeOptions) error) *cobra.Command {
 	opts := &ProbeOptions{IO: f.IO, Prober: f.Prober, FFmpeg: f.FFmpeg}

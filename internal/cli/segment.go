@@ -10,10 +10,6 @@ import (
 	"github.com/veza-media/veza/pkg/live"
 )
 
-func init() { register(newCmdSegment) }
-
-func newCmdSegment(f *Factory) *cobra.Command { return NewCmdSegment(f, nil) }
-
 // NewCmdSegment builds `veza segment`: HLS from one input, one rendition,
 // stream-copied when the source allows. It shares `veza ladder`'s options
 // and run; runF replaces the run step in tests. Live sources go to

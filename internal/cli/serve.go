@@ -40,10 +40,6 @@ type ServeOptions struct {
 	FFmpeg string
 }
 
-func init() { register(newCmdServe) }
-
-func newCmdServe(f *Factory) *cobra.Command { return NewCmdServe(f, nil) }
-
 // NewCmdServe builds `veza serve`; runF replaces the run step in tests.
 func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
 	opts := &ServeOptions{IO: f.IO, FFmpeg: f.FFmpegPath}

@@ -51,7 +51,8 @@ func currentBuild() BuildInfo {
 	return b
 }
 
-func newCmdVersion(f *Factory) *cobra.Command {
+// NewCmdVersion builds `veza version`.
+func NewCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print veza's version, commit and build date",
