@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -207,9 +206,7 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 		return fmt.Errorf("catalog: unknown action %q", opts.Action)
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(data)
+		return writeJSON(opts.IO.Out, data)
 	}
 	table(opts.IO.Out)
 	return nil
@@ -310,7 +307,7 @@ func writeCatalogJobs(w io.Writer, js []catalog.Job, withTrack bool) {
 			track = j.TrackID + "\t"
 		}
 		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%.0f%%\t%s\t%s\t%s\n", j.ID, track, j.Kind, catalogOr(j.Rendition, "-"),
-			j.Status, j.Progress*100, catalogTime(j.CreatedAt), took, catalogOr(catalogOneLine(j.Error), "-"))
+			j.Status, j.Progress*100, catalogTime(j.CreatedAt), took, catalogOr(firstLine(j.Error), "-"))
 	}
 	tw.Flush()
 }
@@ -382,12 +379,5 @@ func catalogOr(s, empty string) string {
 	if s == "" {
 		return empty
 	}
-	return s
-}
-
-// catalogOneLine keeps a table row on one line when an error message has
-// several.
-func catalogOneLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
 }

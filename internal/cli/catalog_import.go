@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -60,9 +59,7 @@ func runCatalogImport(ctx context.Context, opts *CatalogImportOptions) error {
 		return err
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSON(opts.IO.Out, res); err != nil {
 			return err
 		}
 	} else {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,9 +134,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		}
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(opts.IO.Out, rep); err != nil {
 			return err
 		}
 	} else {
@@ -191,7 +188,5 @@ func writeCheckTable(w io.Writer, rep *check.Report, color bool) {
 		}
 		t.Row(r.Master, r.Kind, fmt.Sprintf("%d %s", r.Variant, r.URI), size, codecs, played, result)
 	}
-	for line := range strings.SplitSeq(t.Render(), "\n") {
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
-	}
+	printTable(w, t)
 }

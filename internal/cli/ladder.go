@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -213,9 +211,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 		}
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := writeJSON(opts.IO.Out, results); err != nil {
 			return err
 		}
 	}
@@ -227,16 +223,6 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 	default:
 		return &PartialError{Failed: failed, Total: len(opts.Inputs)}
 	}
-}
-
-// oneLine keeps the first line of an error: ffmpeg's stderr tail belongs in
-// --verbose output and the catalog, not in the one-line message.
-func oneLine(err error) error {
-	msg := err.Error()
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		return errors.New(msg[:i])
-	}
-	return err
 }
 
 func printLadderResult(io *IOStreams, r *ladder.Result) {
@@ -271,9 +257,7 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 func listLadders(opts *LadderOptions) error {
 	ls := ladder.Builtins()
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ls)
+		return writeJSON(opts.IO.Out, ls)
 	}
 	for _, l := range ls {
 		fmt.Fprintf(opts.IO.Out, "%s%s\n", l.Name, ladderExtras(l))

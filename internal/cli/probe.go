@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -146,9 +145,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 		}
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
 	}
@@ -192,11 +189,7 @@ func writeProbeTable(w io.Writer, r *ffprobe.Result, color bool) {
 		t.Row(fmt.Sprint(s.Index), s.Type, s.Codec, cs, streamDetails(&s))
 	}
 	if len(r.Streams) > 0 {
-		// The table pads every cell to its column; drop the blanks that
-		// leaves at the ends of lines.
-		for line := range strings.SplitSeq(t.Render(), "\n") {
-			fmt.Fprintln(w, strings.TrimRight(line, " "))
-		}
+		printTable(w, t)
 	}
 
 	var sum []string
@@ -269,23 +262,4 @@ func streamDetails(s *ffprobe.Stream) string {
 		d = append(d, "["+s.Language+"]")
 	}
 	return strings.Join(d, " ")
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func humanRate(bps int64) string {
-	if bps >= 1_000_000 {
-		return fmt.Sprintf("%.1f Mb/s", float64(bps)/1e6)
-	}
-	return fmt.Sprintf("%d kb/s", (bps+500)/1000)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -172,9 +171,7 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 	res, err := live.Run(ctx, cfg)
 	if res != nil && (res.Segments > 0 || err == nil) {
 		if o.IO.JSON {
-			enc := json.NewEncoder(o.IO.Out)
-			enc.SetIndent("", "  ")
-			if jerr := enc.Encode(res); jerr != nil && err == nil {
+			if jerr := writeJSON(o.IO.Out, res); jerr != nil && err == nil {
 				err = jerr
 			}
 		} else {

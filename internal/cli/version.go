@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 
@@ -60,9 +59,7 @@ func NewCmdVersion(f *Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b := currentBuild()
 			if f.IO.JSON {
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(b)
+				return writeJSON(f.IO.Out, b)
 			}
 			fmt.Fprintf(f.IO.Out, "veza %s", b.Version)
 			if b.Commit != "" {
