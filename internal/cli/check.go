@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,9 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/check"
-	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/hls"
-	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 // CheckOptions is what `veza check` was asked to do.
@@ -75,38 +73,21 @@ func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *c
 	cmd.Flags().StringVar(&opts.JUnit, "junit", "", "write the results as JUnit XML to this file")
 	cmd.Flags().Float64Var(&opts.Seconds, "seconds", 2, "seconds of media each variant must play")
 	cmd.Flags().StringVar(&opts.Chromium, "chromium", "", "Chromium binary (default: chromium on PATH, then /usr/bin/chromium)")
-	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+serve.HLSJSVersion)
-	cmd.Flags().StringVar(&opts.DASHPlayerJS, "dash-player-js", "", "Shaka Player script to play .mpd manifests with instead of fetching shaka-player "+serve.ShakaVersion)
+	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+player.HLSJSVersion)
+	cmd.Flags().StringVar(&opts.DASHPlayerJS, "dash-player-js", "", "Shaka Player script to play .mpd manifests with instead of fetching shaka-player "+player.ShakaVersion)
 	cmd.Flags().BoolVar(&opts.FetchPlayer, "fetch-player", true, "fetch the pinned hls.js (and Shaka Player for .mpd) with npm on first use")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up on one variant after this long (default 30s + 4×--seconds)")
 	return cmd
 }
 
 func runCheck(ctx context.Context, opts *CheckOptions) error {
-	js, _, err := serve.LoadPlayer(ctx, serve.PlayerOptions{Path: opts.PlayerJS, Fetch: opts.FetchPlayer})
-	if err != nil {
-		if errors.Is(err, serve.ErrPlayerMissing) {
-			return fmt.Errorf("check: %w; pass --player-js PATH to a copy of hls.js's dist/hls.min.js", err)
-		}
-		return fmt.Errorf("check: %w", err)
-	}
-	var dashJS []byte
-	if mpds, _ := dash.FindMPDs(opts.Target); len(mpds) > 0 {
-		dashJS, _, err = serve.LoadDASHPlayer(ctx, serve.PlayerOptions{Path: opts.DASHPlayerJS, Fetch: opts.FetchPlayer})
-		if err != nil {
-			if errors.Is(err, serve.ErrDASHPlayerMissing) {
-				return fmt.Errorf("check: %w; pass --dash-player-js PATH to a copy of shaka-player's dist/shaka-player.dash.js", err)
-			}
-			return fmt.Errorf("check: %w", err)
-		}
-	}
 	rep, err := check.Run(ctx, check.Config{
-		Target:       opts.Target,
-		Seconds:      opts.Seconds,
-		PlayerJS:     js,
-		DASHPlayerJS: dashJS,
-		Chromium:     opts.Chromium,
-		Timeout:      opts.Timeout,
+		Target:   opts.Target,
+		Seconds:  opts.Seconds,
+		HLSJS:    player.Options{Path: opts.PlayerJS, Fetch: opts.FetchPlayer},
+		Shaka:    player.Options{Path: opts.DASHPlayerJS, Fetch: opts.FetchPlayer},
+		Chromium: opts.Chromium,
+		Timeout:  opts.Timeout,
 		OnResult: func(r check.Result) {
 			mark := "ok  "
 			switch {
@@ -118,9 +99,6 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 			opts.IO.Logf("%s", strings.TrimSpace(fmt.Sprintf("%s %s %s %s %s", mark, r.Master, r.Kind, r.Name(), r.Error)))
 		},
 	})
-	if errors.Is(err, check.ErrChromiumNotFound) {
-		return fmt.Errorf("%w with --chromium PATH", err)
-	}
 	if err != nil {
 		return err
 	}

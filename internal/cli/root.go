@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, ios *IOStreams) int {
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = &UsageError{Err: err}
 	}
+	err = withFlagHint(err)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errSilent) {
 		fmt.Fprintf(ios.ErrOut, "veza: %v\n", err)
