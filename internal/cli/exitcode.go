@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/veza-media/veza/pkg/check"
+	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/live"
 	"github.com/veza-media/veza/pkg/player"
 )
 
@@ -68,6 +70,10 @@ var flagHints = []struct {
 	{player.ErrHLSJSMissing, "pass --player-js PATH to a copy of hls.js's dist/hls.min.js"},
 	{player.ErrShakaMissing, "pass --dash-player-js PATH to a copy of shaka-player's dist/shaka-player.dash.js"},
 	{check.ErrChromiumNotFound, "pass --chromium PATH"},
+	{ladder.ErrCannotCopy, "use --encode"},
+	{ladder.ErrNeedsFMP4, "use --format fmp4"},
+	{ladder.ErrNoVideo, "try --ladder audio"},
+	{live.ErrStreamExists, "use --force to replace it or --track to name a new track"},
 }
 
 // hinted is an error whose message ends with a flag hint.

@@ -200,8 +200,9 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			if ctx.Err() != nil {
 				return err
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", oneLine(err))
-			results = append(results, ladderJSON{Input: in, Result: res, Error: oneLine(err).Error()})
+			err = oneLine(withFlagHint(err))
+			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", err)
+			results = append(results, ladderJSON{Input: in, Result: res, Error: err.Error()})
 			failed++
 			continue
 		}

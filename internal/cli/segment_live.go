@@ -170,7 +170,7 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 		}
 	}
 	if err != nil {
-		return oneLine(err)
+		return oneLine(withFlagHint(err))
 	}
 	return nil
 }
