@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/check"
@@ -134,37 +132,4 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	}
 	opts.IO.Logf("all %d checks passed (%s, %.1f s)", len(rep.Results), rep.Browser, rep.Elapsed.Seconds())
 	return nil
-}
-
-// writeCheckTable prints one line per check.
-func writeCheckTable(w io.Writer, rep *check.Report, color bool) {
-	re := renderer(w, color)
-	dim := re.NewStyle().Faint(true)
-	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
-	good := re.NewStyle().Foreground(lipgloss.Color("2"))
-	t := plainTable(re, dim).
-		Headers("PLAYLIST", "CHECK", "VARIANT", "SIZE", "CODECS", "PLAYED", "RESULT")
-	for _, r := range rep.Results {
-		played := "-"
-		if r.Kind == check.KindPlay {
-			played = fmt.Sprintf("%.2f s", r.Played)
-		}
-		result := good.Render("ok")
-		switch {
-		case r.Skipped:
-			result = dim.Render("SKIP") + " " + r.Error
-		case !r.Passed:
-			result = bad.Render("FAIL") + " " + r.Error
-		}
-		size := r.Resolution
-		if size == "" {
-			size = "-"
-		}
-		codecs := r.Codecs
-		if codecs == "" {
-			codecs = "-"
-		}
-		t.Row(r.Master, r.Kind, fmt.Sprintf("%d %s", r.Variant, r.URI), size, codecs, played, result)
-	}
-	printTable(w, t)
 }
