@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fetches the pinned hls.js into pkg/serve/playerjs/hls.min.js for release
+# Fetches the pinned hls.js into pkg/player/playerjs/hls.min.js for release
 # builds with `-tags embedplayer` (a goreleaser before-hook). The version
-# and both hashes come from pkg/serve/player.go, the same pins veza checks
+# and both hashes come from pkg/player/hlsjs.go, the same pins veza checks
 # at run time; a mismatch fails. The file is git-ignored: third-party code
 # is never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pins=pkg/serve/player.go
+pins=pkg/player/hlsjs.go
 ver=$(sed -n 's/^[[:space:]]*HLSJSVersion = "\(.*\)"$/\1/p' "$pins")
 integrity=$(sed -n 's/^[[:space:]]*HLSJSIntegrity = "\(.*\)"$/\1/p' "$pins")
 sha=$(sed -n 's/^[[:space:]]*HLSJSSHA256 = "\(.*\)"$/\1/p' "$pins")
@@ -14,7 +14,7 @@ if [ -z "$ver" ] || [ -z "$integrity" ] || [ -z "$sha" ]; then
 	echo "player-js: cannot read the hls.js pins from $pins" >&2
 	exit 1
 fi
-out=pkg/serve/playerjs/hls.min.js
+out=pkg/player/playerjs/hls.min.js
 if [ -f "$out" ] && echo "$sha  $out" | sha256sum -c --status; then
 	exit 0
 fi

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -19,10 +18,6 @@ type CatalogImportOptions struct {
 	// Catalog is the catalog to fill; it defaults to DIR/veza.db.
 	Catalog string
 }
-
-func init() { registerCatalogCmd(newCmdCatalogImport) }
-
-func newCmdCatalogImport(f *Factory) *cobra.Command { return NewCmdCatalogImport(f, nil) }
 
 // NewCmdCatalogImport builds `veza catalog import DIR`; runF replaces the
 // run step in tests.
@@ -64,9 +59,7 @@ func runCatalogImport(ctx context.Context, opts *CatalogImportOptions) error {
 		return err
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSON(opts.IO.Out, res); err != nil {
 			return err
 		}
 	} else {

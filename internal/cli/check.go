@@ -3,20 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/check"
-	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/hls"
-	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 // CheckOptions is what `veza check` was asked to do.
@@ -42,10 +37,6 @@ type CheckOptions struct {
 	// Timeout bounds each variant's playback; 0 lets the library decide.
 	Timeout time.Duration
 }
-
-func init() { register(newCmdCheck) }
-
-func newCmdCheck(f *Factory) *cobra.Command { return NewCmdCheck(f, nil) }
 
 // NewCmdCheck builds `veza check`; runF replaces the run step in tests.
 func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *cobra.Command {
@@ -80,38 +71,21 @@ func NewCmdCheck(f *Factory, runF func(context.Context, *CheckOptions) error) *c
 	cmd.Flags().StringVar(&opts.JUnit, "junit", "", "write the results as JUnit XML to this file")
 	cmd.Flags().Float64Var(&opts.Seconds, "seconds", 2, "seconds of media each variant must play")
 	cmd.Flags().StringVar(&opts.Chromium, "chromium", "", "Chromium binary (default: chromium on PATH, then /usr/bin/chromium)")
-	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+serve.HLSJSVersion)
-	cmd.Flags().StringVar(&opts.DASHPlayerJS, "dash-player-js", "", "Shaka Player script to play .mpd manifests with instead of fetching shaka-player "+serve.ShakaVersion)
+	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+player.HLSJSVersion)
+	cmd.Flags().StringVar(&opts.DASHPlayerJS, "dash-player-js", "", "Shaka Player script to play .mpd manifests with instead of fetching shaka-player "+player.ShakaVersion)
 	cmd.Flags().BoolVar(&opts.FetchPlayer, "fetch-player", true, "fetch the pinned hls.js (and Shaka Player for .mpd) with npm on first use")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up on one variant after this long (default 30s + 4×--seconds)")
 	return cmd
 }
 
 func runCheck(ctx context.Context, opts *CheckOptions) error {
-	js, _, err := serve.LoadPlayer(ctx, serve.PlayerOptions{Path: opts.PlayerJS, Fetch: opts.FetchPlayer})
-	if err != nil {
-		if errors.Is(err, serve.ErrPlayerMissing) {
-			return fmt.Errorf("check: %w; pass --player-js PATH to a copy of hls.js's dist/hls.min.js", err)
-		}
-		return fmt.Errorf("check: %w", err)
-	}
-	var dashJS []byte
-	if mpds, _ := dash.FindMPDs(opts.Target); len(mpds) > 0 {
-		dashJS, _, err = serve.LoadDASHPlayer(ctx, serve.PlayerOptions{Path: opts.DASHPlayerJS, Fetch: opts.FetchPlayer})
-		if err != nil {
-			if errors.Is(err, serve.ErrDASHPlayerMissing) {
-				return fmt.Errorf("check: %w; pass --dash-player-js PATH to a copy of shaka-player's dist/shaka-player.dash.js", err)
-			}
-			return fmt.Errorf("check: %w", err)
-		}
-	}
 	rep, err := check.Run(ctx, check.Config{
-		Target:       opts.Target,
-		Seconds:      opts.Seconds,
-		PlayerJS:     js,
-		DASHPlayerJS: dashJS,
-		Chromium:     opts.Chromium,
-		Timeout:      opts.Timeout,
+		Target:   opts.Target,
+		Seconds:  opts.Seconds,
+		HLSJS:    player.Options{Path: opts.PlayerJS, Fetch: opts.FetchPlayer},
+		Shaka:    player.Options{Path: opts.DASHPlayerJS, Fetch: opts.FetchPlayer},
+		Chromium: opts.Chromium,
+		Timeout:  opts.Timeout,
 		OnResult: func(r check.Result) {
 			mark := "ok  "
 			switch {
@@ -123,9 +97,6 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 			opts.IO.Logf("%s", strings.TrimSpace(fmt.Sprintf("%s %s %s %s %s", mark, r.Master, r.Kind, r.Name(), r.Error)))
 		},
 	})
-	if errors.Is(err, check.ErrChromiumNotFound) {
-		return fmt.Errorf("%w with --chromium PATH", err)
-	}
 	if err != nil {
 		return err
 	}
@@ -139,9 +110,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		}
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(opts.IO.Out, rep); err != nil {
 			return err
 		}
 	} else {
@@ -163,39 +132,4 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	}
 	opts.IO.Logf("all %d checks passed (%s, %.1f s)", len(rep.Results), rep.Browser, rep.Elapsed.Seconds())
 	return nil
-}
-
-// writeCheckTable prints one line per check.
-func writeCheckTable(w io.Writer, rep *check.Report, color bool) {
-	re := renderer(w, color)
-	dim := re.NewStyle().Faint(true)
-	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
-	good := re.NewStyle().Foreground(lipgloss.Color("2"))
-	t := plainTable(re, dim).
-		Headers("PLAYLIST", "CHECK", "VARIANT", "SIZE", "CODECS", "PLAYED", "RESULT")
-	for _, r := range rep.Results {
-		played := "-"
-		if r.Kind == check.KindPlay {
-			played = fmt.Sprintf("%.2f s", r.Played)
-		}
-		result := good.Render("ok")
-		switch {
-		case r.Skipped:
-			result = dim.Render("SKIP") + " " + r.Error
-		case !r.Passed:
-			result = bad.Render("FAIL") + " " + r.Error
-		}
-		size := r.Resolution
-		if size == "" {
-			size = "-"
-		}
-		codecs := r.Codecs
-		if codecs == "" {
-			codecs = "-"
-		}
-		t.Row(r.Master, r.Kind, fmt.Sprintf("%d %s", r.Variant, r.URI), size, codecs, played, result)
-	}
-	for line := range strings.SplitSeq(t.Render(), "\n") {
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
-	}
 }

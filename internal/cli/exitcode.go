@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/veza-media/veza/pkg/check"
+	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/live"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 // Exit codes, decided only in exitCode.
@@ -53,6 +58,46 @@ func exitCode(err error) int {
 	default:
 		return ExitFailure
 	}
+}
+
+// flagHints name the flag that helps with an error a library returned: the
+// libraries speak their own language (a missing player, a stream that
+// cannot be copied) and only the CLI knows its flags.
+var flagHints = []struct {
+	err  error
+	hint string
+}{
+	{player.ErrHLSJSMissing, "pass --player-js PATH to a copy of hls.js's dist/hls.min.js"},
+	{player.ErrShakaMissing, "pass --dash-player-js PATH to a copy of shaka-player's dist/shaka-player.dash.js"},
+	{check.ErrChromiumNotFound, "pass --chromium PATH"},
+	{ladder.ErrCannotCopy, "use --encode"},
+	{ladder.ErrNeedsFMP4, "use --format fmp4"},
+	{ladder.ErrNoVideo, "try --ladder audio"},
+	{live.ErrStreamExists, "use --force to replace it or --track to name a new track"},
+}
+
+// hinted is an error whose message ends with a flag hint.
+type hinted struct {
+	err error
+	msg string
+}
+
+func (h *hinted) Error() string { return h.msg }
+func (h *hinted) Unwrap() error { return h.err }
+
+// withFlagHint adds the hint of flagHints that fits err to the first line
+// of its message; other errors are returned as they are.
+func withFlagHint(err error) error {
+	var h *hinted
+	if err == nil || errors.As(err, &h) {
+		return err
+	}
+	for _, fh := range flagHints {
+		if errors.Is(err, fh.err) {
+			return &hinted{err: err, msg: firstLine(err.Error()) + " (" + fh.hint + ")"}
+		}
+	}
+	return err
 }
 
 // errInterrupted is the cause set on the root context when SIGINT or SIGTERM

@@ -5,9 +5,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
-	"github.com/muesli/termenv"
 	"golang.org/x/term"
 )
 
@@ -71,33 +68,4 @@ func (s *IOStreams) Debugf(format string, args ...any) {
 // Warnf writes a warning to ErrOut; warnings survive --quiet.
 func (s *IOStreams) Warnf(format string, args ...any) {
 	fmt.Fprintf(s.ErrOut, "warning: "+format+"\n", args...)
-}
-
-// renderer returns a lipgloss renderer for w with colour exactly as the
-// caller decided: IOStreams has already weighed the terminal, NO_COLOR,
-// --no-color and --json, so the renderer must not guess again from w.
-func renderer(w io.Writer, color bool) *lipgloss.Renderer {
-	re := lipgloss.NewRenderer(w)
-	re.SetColorProfile(termenv.Ascii)
-	if color {
-		re.SetColorProfile(termenv.ANSI)
-	}
-	return re
-}
-
-// plainTable is the table style of veza's reports: no frame, a faint rule
-// under faint headers, two spaces between columns.
-func plainTable(re *lipgloss.Renderer, dim lipgloss.Style) *table.Table {
-	return table.New().
-		Border(lipgloss.NormalBorder()).
-		BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
-		BorderColumn(false).BorderHeader(true).
-		BorderStyle(dim).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := re.NewStyle().PaddingRight(2)
-			if row == table.HeaderRow {
-				return s.Inherit(dim)
-			}
-			return s
-		})
 }

@@ -2,15 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/audio"
@@ -45,10 +40,6 @@ type LadderOptions struct {
 	// over the ladder's own settings.
 	Audio audio.Settings
 }
-
-func init() { register(newCmdLadder) }
-
-func newCmdLadder(f *Factory) *cobra.Command { return NewCmdLadder(f, nil) }
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
 func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
@@ -207,8 +198,9 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			if ctx.Err() != nil {
 				return err
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", oneLine(err))
-			results = append(results, ladderJSON{Input: in, Result: res, Error: oneLine(err).Error()})
+			err = oneLine(withFlagHint(err))
+			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", err)
+			results = append(results, ladderJSON{Input: in, Result: res, Error: err.Error()})
 			failed++
 			continue
 		}
@@ -218,9 +210,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 		}
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := writeJSON(opts.IO.Out, results); err != nil {
 			return err
 		}
 	}
@@ -232,123 +222,4 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 	default:
 		return &PartialError{Failed: failed, Total: len(opts.Inputs)}
 	}
-}
-
-// oneLine keeps the first line of an error: ffmpeg's stderr tail belongs in
-// --verbose output and the catalog, not in the one-line message.
-func oneLine(err error) error {
-	msg := err.Error()
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		return errors.New(msg[:i])
-	}
-	return err
-}
-
-func printLadderResult(io *IOStreams, r *ladder.Result) {
-	switch {
-	case r.UpToDate:
-		fmt.Fprintf(io.Out, "%s: up to date, nothing to do (%s)\n", r.TrackID, r.Master)
-		writeLoudnessReport(io.Out, r.Loudness)
-		return
-	case len(r.Reused) > 0:
-		fmt.Fprintf(io.Out, "%s: encoded %s, reused %s in %.1fs\n", r.TrackID, strings.Join(r.Encoded, ", "), strings.Join(r.Reused, ", "), r.Elapsed)
-	default:
-		fmt.Fprintf(io.Out, "%s: encoded %s in %.1fs\n", r.TrackID, strings.Join(r.Encoded, ", "), r.Elapsed)
-	}
-	for _, v := range r.Variants {
-		size := ""
-		if v.Width > 0 {
-			size = fmt.Sprintf("%dx%d", v.Width, v.Height)
-		}
-		fmt.Fprintf(io.Out, "  %-8s %-10s %8.0f kbit/s peak %8.0f avg  %-24s %d segments\n",
-			v.Name, size, float64(v.Bandwidth)/1000, float64(v.AverageBandwidth)/1000, v.Codecs, v.Segments)
-	}
-	writeLoudnessReport(io.Out, r.Loudness)
-	fmt.Fprintf(io.Out, "  master: %s\n", r.Master)
-	if r.MPD != "" {
-		fmt.Fprintf(io.Out, "  dash:   %s\n", r.MPD)
-	}
-	if r.Keys > 0 {
-		fmt.Fprintf(io.Out, "  encrypted with AES-128: %d key file(s) in %s (mode 0600)\n", r.Keys, r.Dir)
-	}
-}
-
-func listLadders(opts *LadderOptions) error {
-	ls := ladder.Builtins()
-	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ls)
-	}
-	for _, l := range ls {
-		fmt.Fprintf(opts.IO.Out, "%s%s\n", l.Name, ladderExtras(l))
-		for _, r := range l.Rungs {
-			if r.IsVideo() {
-				codec := r.Codec
-				if codec == "" {
-					codec = "h264"
-				}
-				audio := ""
-				if r.AudioBitrate > 0 {
-					audio = fmt.Sprintf(" + audio %dk", r.AudioBitrate)
-				}
-				fmt.Fprintf(opts.IO.Out, "  %-8s %s %dp %dk%s\n", r.Name, codec, r.Height, r.Bitrate, audio)
-			} else {
-				codec := r.AudioCodec
-				if codec == "" {
-					codec = "aac"
-				}
-				fmt.Fprintf(opts.IO.Out, "  %-8s %s %dk\n", r.Name, codec, r.AudioBitrate)
-			}
-		}
-	}
-	fmt.Fprintf(opts.IO.Out, "\nA custom ladder is a YAML file: name, segment_time and rungs with name, codec, height,\nbitrate, maxrate, bufsize, profile, audio_codec, audio_bitrate; optional loudness, true_peak, lra,\ntrim_silence (seconds) and silence_threshold apply to the sound of every rung.\n")
-	return nil
-}
-
-// ladderBar draws one progress bar per input on a terminal.
-type ladderBar struct{ bar *progressbar.ProgressBar }
-
-func newLadderBar(io *IOStreams, input string) *ladderBar {
-	if !io.Bars() {
-		return &ladderBar{}
-	}
-	return &ladderBar{bar: progressbar.NewOptions(1000,
-		progressbar.OptionSetWriter(io.ErrOut),
-		progressbar.OptionSetDescription(filepath.Base(input)),
-		progressbar.OptionEnableColorCodes(io.ColorErr()),
-		progressbar.OptionShowElapsedTimeOnFinish(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionClearOnFinish(),
-	)}
-}
-
-func (b *ladderBar) progress(p encode.Progress) {
-	if b.bar != nil {
-		_ = b.bar.Set(int(p.Percent * 10))
-	}
-}
-
-func (b *ladderBar) finish() {
-	if b.bar != nil {
-		_ = b.bar.Finish()
-	}
-}
-
-// ladderExtras describes a ladder's own segment time and sound processing.
-func ladderExtras(l ladder.Ladder) string {
-	var x []string
-	if l.SegmentTime > 0 {
-		x = append(x, fmt.Sprintf("%g s segments", l.SegmentTime))
-	}
-	if l.Loudness != 0 {
-		x = append(x, fmt.Sprintf("loudness %g LUFS", l.Loudness))
-	}
-	if l.TrimSilence > 0 {
-		x = append(x, fmt.Sprintf("silences of %g s or more cut", l.TrimSilence))
-	}
-	if len(x) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(x, ", ") + ")"
 }

@@ -2,15 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
@@ -33,10 +29,6 @@ type ProbeOptions struct {
 	Loudness bool
 	FFmpeg   func() (string, error)
 }
-
-func init() { register(newCmdProbe) }
-
-func newCmdProbe(f *Factory) *cobra.Command { return NewCmdProbe(f, nil) }
 
 // NewCmdProbe builds `veza probe`; runF replaces the run step in tests.
 func NewCmdProbe(f *Factory, runF func(context.Context, *ProbeOptions) error) *cobra.Command {
@@ -150,9 +142,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 		}
 	}
 	if opts.IO.JSON {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := writeJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
 	}
@@ -160,136 +150,4 @@ func runProbe(ctx context.Context, opts *ProbeOptions) error {
 		return errSilent
 	}
 	return nil
-}
-
-// writeProbeTable prints one result for people: a title line, a table of
-// streams and the summary.
-func writeProbeTable(w io.Writer, r *ffprobe.Result, color bool) {
-	re := renderer(w, color)
-	bold := re.NewStyle().Bold(true)
-	dim := re.NewStyle().Faint(true)
-	warn := re.NewStyle().Foreground(lipgloss.Color("3"))
-	bad := re.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
-	good := re.NewStyle().Foreground(lipgloss.Color("2"))
-
-	f := r.Format
-	title := []string{f.LongName}
-	if f.LongName == "" {
-		title[0] = f.Name
-	}
-	title = append(title, fmt.Sprintf("%.2f s", r.Summary.Duration))
-	if f.Size > 0 {
-		title = append(title, humanBytes(f.Size))
-	}
-	if f.BitRate > 0 {
-		title = append(title, humanRate(f.BitRate))
-	}
-	fmt.Fprintf(w, "%s  %s\n", bold.Render(r.Input), dim.Render(strings.Join(title, ", ")))
-
-	t := plainTable(re, dim).
-		Headers("#", "TYPE", "CODEC", "CODECS", "DETAILS")
-	for _, s := range r.Streams {
-		cs := s.CodecString
-		if cs == "" {
-			cs = "-"
-		}
-		t.Row(fmt.Sprint(s.Index), s.Type, s.Codec, cs, streamDetails(&s))
-	}
-	if len(r.Streams) > 0 {
-		// The table pads every cell to its column; drop the blanks that
-		// leaves at the ends of lines.
-		for line := range strings.SplitSeq(t.Render(), "\n") {
-			fmt.Fprintln(w, strings.TrimRight(line, " "))
-		}
-	}
-
-	var sum []string
-	if r.Summary.DisplayWidth > 0 {
-		sum = append(sum, fmt.Sprintf("display %dx%d", r.Summary.DisplayWidth, r.Summary.DisplayHeight))
-	}
-	if r.Summary.Usable {
-		sum = append(sum, good.Render("usable"))
-	} else {
-		sum = append(sum, bad.Render("not usable"))
-	}
-	fmt.Fprintln(w, strings.Join(sum, "  "))
-	for _, p := range r.Summary.Problems {
-		fmt.Fprintf(w, "%s %s\n", bad.Render("problem:"), p)
-	}
-	for _, p := range r.Summary.Warnings {
-		fmt.Fprintf(w, "%s %s\n", warn.Render("warning:"), p)
-	}
-}
-
-func streamDetails(s *ffprobe.Stream) string {
-	var d []string
-	if s.Profile != "" {
-		d = append(d, s.Profile)
-	}
-	switch s.Type {
-	case "video":
-		if s.Width > 0 {
-			d = append(d, fmt.Sprintf("%dx%d", s.Width, s.Height))
-		}
-		if s.SAR != "" && s.SAR != "1:1" {
-			d = append(d, "SAR "+s.SAR)
-		}
-		if s.DAR != "" {
-			d = append(d, "DAR "+s.DAR)
-		}
-		if s.FrameRate > 0 {
-			fps := fmt.Sprintf("%g fps", s.FrameRate)
-			if s.VFR {
-				fps += " (VFR)"
-			}
-			d = append(d, fps)
-		}
-		if s.Interlaced {
-			d = append(d, "interlaced "+s.FieldOrder)
-		}
-		if s.PixFmt != "" {
-			d = append(d, s.PixFmt)
-		}
-		if s.Rotation != 0 {
-			d = append(d, fmt.Sprintf("rotated %d", s.Rotation))
-		}
-		if s.AttachedPic {
-			d = append(d, "cover art")
-		}
-	case "audio":
-		if s.SampleRate > 0 {
-			d = append(d, fmt.Sprintf("%d Hz", s.SampleRate))
-		}
-		if s.ChannelLayout != "" {
-			d = append(d, s.ChannelLayout)
-		} else if s.Channels > 0 {
-			d = append(d, fmt.Sprintf("%d ch", s.Channels))
-		}
-	}
-	if s.BitRate > 0 {
-		d = append(d, humanRate(s.BitRate))
-	}
-	if s.Language != "" {
-		d = append(d, "["+s.Language+"]")
-	}
-	return strings.Join(d, " ")
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func humanRate(bps int64) string {
-	if bps >= 1_000_000 {
-		return fmt.Sprintf("%.1f Mb/s", float64(bps)/1e6)
-	}
-	return fmt.Sprintf("%d kb/s", (bps+500)/1000)
 }

@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, ios *IOStreams) int {
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = &UsageError{Err: err}
 	}
+	err = withFlagHint(err)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errSilent) {
 		fmt.Fprintf(ios.ErrOut, "veza: %v\n", err)
@@ -97,21 +98,21 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	pf.StringVar(&f.FFmpegPath, "ffmpeg", "", "ffmpeg binary (default: ffmpeg on PATH)")
 	pf.StringVar(&f.FFprobePath, "ffprobe", "", "ffprobe binary (default: ffprobe on PATH)")
 
+	// Every command veza has; this list is the only place they are added.
 	root.AddCommand(
-		newCmdVersion(f),
-		newCmdCompletion(f),
+		NewCmdProbe(f, nil),
+		NewCmdTranscode(f, nil),
+		NewCmdSegment(f, nil),
+		NewCmdLadder(f, nil),
+		NewCmdVerify(f, nil),
+		NewCmdCheck(f, nil),
+		NewCmdServe(f, nil),
+		NewCmdCatalog(f, nil),
+		NewCmdVersion(f),
+		NewCmdCompletion(f),
 	)
-	for _, c := range extraCommands {
-		root.AddCommand(c(f))
-	}
 	return root
 }
-
-// extraCommands lets each command file register itself, so adding a command
-// touches only its own file.
-var extraCommands []func(*Factory) *cobra.Command
-
-func register(c func(*Factory) *cobra.Command) { extraCommands = append(extraCommands, c) }
 
 // usageArgs wraps a cobra argument validator so its failures exit 2.
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
@@ -123,7 +124,8 @@ func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
-func newCmdCompletion(f *Factory) *cobra.Command {
+// NewCmdCompletion builds `veza completion`.
+func NewCmdCompletion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:       "completion bash|zsh|fish|powershell",
 		Short:     "Print a shell completion script",

@@ -10,10 +10,6 @@ import (
 	"github.com/veza-media/veza/pkg/live"
 )
 
-func init() { register(newCmdSegment) }
-
-func newCmdSegment(f *Factory) *cobra.Command { return NewCmdSegment(f, nil) }
-
 // NewCmdSegment builds `veza segment`: HLS from one input, one rendition,
 // stream-copied when the source allows. It shares `veza ladder`'s options
 // and run; runF replaces the run step in tests. Live sources go to
@@ -24,7 +20,7 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 
 func segmentCmd(f *Factory, runF func(context.Context, *LadderOptions) error, liveF func(context.Context, *LiveOptions) error) *cobra.Command {
 	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, Strategy: "single"}
-	lopts := &LiveOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe}
+	lopts := &LiveOptions{IO: f.IO, FindFFmpeg: f.FFmpeg, FindFFprobe: f.FFprobe}
 	var copyOnly, encodeOnly bool
 	var af *audioFlags
 	cmd := &cobra.Command{

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -16,30 +15,23 @@ import (
 	"github.com/veza-media/veza/pkg/live"
 )
 
-// LiveOptions is what `veza segment` was asked to do with a live source.
+// LiveOptions is what `veza segment` was asked to do with a live source:
+// the live job itself, filled from the flags, and what the CLI resolves
+// before running it.
 type LiveOptions struct {
 	IO *IOStreams
-	// FFmpeg and FFprobe resolve the binaries (lazily).
-	FFmpeg, FFprobe func() (string, error)
+	// FindFFmpeg and FindFFprobe resolve the binaries (lazily) into
+	// Config.FFmpeg and Config.FFprobe.
+	FindFFmpeg, FindFFprobe func() (string, error)
 
-	Input       string
-	OutDir      string
-	Catalog     string
-	TrackID     string
-	Preset      string
-	Copy        bool
-	Force       bool
-	SegmentTime time.Duration
-	Window      int
-	Event       bool
-	IdleTimeout time.Duration
-	WaitTimeout time.Duration
-	Reconnect   bool
-	Record      string
-	MaxLive     int
-	// Timeout ends the live job after this long; 0 lets it run until the
-	// source ends.
-	Timeout time.Duration
+	// Config is the job. Its Catalog, Stdin, Limiter and OnEvent are set
+	// by the run step; Timeout 0 lets the job run until the source ends.
+	live.Config
+	// CatalogPath is --catalog; empty means OUTDIR/veza.db.
+	CatalogPath string
+	// MaxLive is --max-live: the live jobs allowed to write OUTDIR at once
+	// (0: no limit).
+	MaxLive int
 }
 
 const liveHelp = "Live sources — srt:// (add ?mode=listener to listen), udp:// MPEG-TS, rtmp:// (veza listens\n" +
@@ -116,8 +108,11 @@ func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *
 	case fl.Changed("event") && fl.Changed("window"):
 		return usageErrorf("--event keeps every segment: it takes no --window")
 	}
-	o.Input, o.OutDir, o.Catalog, o.TrackID = input, shared.OutDir, shared.Catalog, shared.TrackID
-	o.Preset, o.Copy, o.Force = shared.Preset, copyOnly, shared.Force
+	o.Input, o.OutDir, o.CatalogPath, o.TrackID = input, shared.OutDir, shared.Catalog, shared.TrackID
+	o.Preset, o.Force = shared.Preset, shared.Force
+	if copyOnly {
+		o.Mode = live.ModeCopy
+	}
 	// --segment-time defaults to 4 for files; live streams want 2.
 	o.SegmentTime = live.DefaultSegmentTime
 	if fl.Changed("segment-time") {
@@ -138,15 +133,14 @@ func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *
 }
 
 func runLive(ctx context.Context, o *LiveOptions) error {
-	ffmpeg, err := o.FFmpeg()
-	if err != nil {
+	var err error
+	if o.FFmpeg, err = o.FindFFmpeg(); err != nil {
 		return err
 	}
-	ffprobe, err := o.FFprobe()
-	if err != nil {
+	if o.FFprobe, err = o.FindFFprobe(); err != nil {
 		return err
 	}
-	catPath := o.Catalog
+	catPath := o.CatalogPath
 	if catPath == "" {
 		catPath = catalog.DefaultPath(o.OutDir)
 	}
@@ -155,26 +149,16 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 		return err
 	}
 	defer db.Close()
-	cfg := live.Config{
-		Input: o.Input, Stdin: o.IO.In, OutDir: o.OutDir, TrackID: o.TrackID, Preset: o.Preset,
-		SegmentTime: o.SegmentTime, Window: o.Window, Event: o.Event, IdleTimeout: o.IdleTimeout,
-		WaitTimeout: o.WaitTimeout, Reconnect: o.Reconnect, Record: o.Record, Timeout: o.Timeout,
-		Force: o.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, OnEvent: liveLogger(o.IO),
-	}
-	if o.Copy {
-		cfg.Mode = live.ModeCopy
-	}
+	o.Catalog, o.Stdin, o.OnEvent = db, o.IO.In, liveLogger(o.IO)
 	if o.MaxLive > 0 {
 		// The slots live beside the catalog: every veza process writing
 		// this output shares them.
-		cfg.Limiter = live.NewSharedLimiter(filepath.Join(filepath.Dir(catPath), ".veza-live"), o.MaxLive)
+		o.Limiter = live.NewSharedLimiter(filepath.Join(filepath.Dir(catPath), ".veza-live"), o.MaxLive)
 	}
-	res, err := live.Run(ctx, cfg)
+	res, err := live.Run(ctx, o.Config)
 	if res != nil && (res.Segments > 0 || err == nil) {
 		if o.IO.JSON {
-			enc := json.NewEncoder(o.IO.Out)
-			enc.SetIndent("", "  ")
-			if jerr := enc.Encode(res); jerr != nil && err == nil {
+			if jerr := writeJSON(o.IO.Out, res); jerr != nil && err == nil {
 				err = jerr
 			}
 		} else {
@@ -186,7 +170,7 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 		}
 	}
 	if err != nil {
-		return oneLine(err)
+		return oneLine(withFlagHint(err))
 	}
 	return nil
 }

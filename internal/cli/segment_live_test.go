@@ -22,7 +22,7 @@ func TestSegmentLiveFlags(t *testing.T) {
 	// Live defaults: 2 s segments (not the 4 s of files), no time limit
 	// (not the 10 minutes of file encodes), a window of 10.
 	if o.Input != "srt://0.0.0.0:9000?mode=listener" || o.OutDir != "out" || o.SegmentTime != 2*time.Second || o.Timeout != 0 ||
-		o.Window != 10 || o.Event || o.IdleTimeout != 10*time.Second || o.Reconnect || o.Copy || o.Preset != "veryfast" {
+		o.Window != 10 || o.Event || o.IdleTimeout != 10*time.Second || o.Reconnect || o.Mode != "" || o.Preset != "veryfast" {
 		t.Errorf("defaults: %+v", o)
 	}
 	o, err = run("udp://127.0.0.1:5000", "-o", "out", "--segment-time", "1", "--window", "6", "--idle-timeout", "3s",
@@ -32,8 +32,8 @@ func TestSegmentLiveFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if o.SegmentTime != time.Second || o.Window != 6 || o.IdleTimeout != 3*time.Second || o.WaitTimeout != time.Minute ||
-		!o.Reconnect || o.Record != "raw.ts" || o.MaxLive != 4 || !o.Copy || o.Timeout != 2*time.Hour ||
-		o.TrackID != "cam1" || o.Catalog != "c.db" || !o.Force {
+		!o.Reconnect || o.Record != "raw.ts" || o.MaxLive != 4 || o.Mode != live.ModeCopy || o.Timeout != 2*time.Hour ||
+		o.TrackID != "cam1" || o.CatalogPath != "c.db" || !o.Force {
 		t.Errorf("flags: %+v", o)
 	}
 	if o, err = run("-", "-o", "out", "--event"); err != nil || !o.Event || o.Input != "-" {

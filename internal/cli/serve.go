@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/serve"
 )
 
@@ -39,10 +40,6 @@ type ServeOptions struct {
 	// FFmpeg is what /readyz looks for.
 	FFmpeg string
 }
-
-func init() { register(newCmdServe) }
-
-func newCmdServe(f *Factory) *cobra.Command { return NewCmdServe(f, nil) }
 
 // NewCmdServe builds `veza serve`; runF replaces the run step in tests.
 func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
@@ -77,7 +74,7 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 	cmd.Flags().StringVar(&opts.SignKey, "sign-key", "", "require HMAC-SHA256 signed, expiring links made with this key")
 	cmd.Flags().DurationVar(&opts.SignTTL, "sign-ttl", 6*time.Hour, "how long signed links handed out stay valid")
 	cmd.Flags().StringVar(&opts.CatalogPath, "catalog", "", "catalog to list and serve through the API (default DIR/"+catalog.FileName+" if present)")
-	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+serve.HLSJSVersion)
+	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+player.HLSJSVersion)
 	cmd.Flags().BoolVar(&opts.FetchPlayer, "fetch-player", true, "fetch the pinned hls.js with npm on first use")
 	return cmd
 }
@@ -95,7 +92,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	if db != nil {
 		defer db.Close()
 	}
-	js, from, err := serve.LoadPlayer(ctx, serve.PlayerOptions{Path: opts.PlayerJS, Fetch: opts.FetchPlayer})
+	js, from, err := player.LoadHLSJS(ctx, player.Options{Path: opts.PlayerJS, Fetch: opts.FetchPlayer})
 	switch {
 	case err != nil && opts.PlayerJS != "":
 		return err
@@ -109,7 +106,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		Catalog:  db,
 		FFmpeg:   opts.FFmpeg,
 		PlayerJS: js,
-		PlayerHelp: "Start veza serve once with npm installed and network access: it fetches hls.js " + serve.HLSJSVersion +
+		PlayerHelp: "Start veza serve once with npm installed and network access: it fetches hls.js " + player.HLSJSVersion +
 			" with npm pack into your cache folder and checks its hash. Or pass --player-js PATH to a copy of dist/hls.min.js.",
 		SignKey: []byte(opts.SignKey),
 		SignTTL: opts.SignTTL,

@@ -28,10 +28,6 @@ type TranscodeOptions struct {
 	Events string
 }
 
-func init() { register(newCmdTranscode) }
-
-func newCmdTranscode(f *Factory) *cobra.Command { return NewCmdTranscode(f, nil) }
-
 // NewCmdTranscode builds `veza transcode`; runF replaces the run step in tests.
 func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) error) *cobra.Command {
 	opts := &TranscodeOptions{IO: f.IO, FFmpeg: f.FFmpeg, Prober: f.Prober,

@@ -30,10 +30,6 @@ type VerifyOptions struct {
 	Interval time.Duration
 }
 
-func init() { register(newCmdVerify) }
-
-func newCmdVerify(f *Factory) *cobra.Command { return NewCmdVerify(f, nil) }
-
 // NewCmdVerify builds `veza verify`; runF replaces the run step in tests.
 func NewCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{IO: f.IO, FFprobe: f.FFprobe}

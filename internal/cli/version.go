@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 
@@ -51,7 +50,8 @@ func currentBuild() BuildInfo {
 	return b
 }
 
-func newCmdVersion(f *Factory) *cobra.Command {
+// NewCmdVersion builds `veza version`.
+func NewCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print veza's version, commit and build date",
@@ -59,9 +59,7 @@ func newCmdVersion(f *Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b := currentBuild()
 			if f.IO.JSON {
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(b)
+				return writeJSON(f.IO.Out, b)
 			}
 			fmt.Fprintf(f.IO.Out, "veza %s", b.Version)
 			if b.Commit != "" {

@@ -23,10 +23,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/serve"
 )
 
-// Config says what to check and how. Target and PlayerJS are required.
+// Config says what to check and how. Target is required.
 type Config struct {
 	// Target is a playlist (master or media) or a folder; in a folder
 	// every master playlist found at any depth is checked, and when there
@@ -34,12 +35,15 @@ type Config struct {
 	Target string
 	// Seconds is how much media each variant must play. It defaults to 2.
 	Seconds float64
-	// PlayerJS is the hls.js script the browser runs (serve.LoadPlayer).
+	// PlayerJS is the hls.js script the browser runs. When empty, Run
+	// loads it with player.LoadHLSJS(HLSJS).
 	PlayerJS []byte
-	// DASHPlayerJS is the Shaka Player script that plays DASH manifests
-	// (serve.LoadDASHPlayer). It is needed only when the target holds an
-	// .mpd.
+	// DASHPlayerJS is the Shaka Player script that plays DASH manifests.
+	// It is needed only when the target holds an .mpd; when empty, Run
+	// then loads it with player.LoadShaka(Shaka).
 	DASHPlayerJS []byte
+	// HLSJS and Shaka say where the players not given above are found.
+	HLSJS, Shaka player.Options
 	// Chromium is the browser binary. It defaults to chromium on PATH,
 	// then /usr/bin/chromium; a browser is never downloaded.
 	Chromium string
@@ -173,15 +177,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30*time.Second + time.Duration(4*cfg.Seconds*float64(time.Second))
 	}
+	var err error
 	if len(cfg.PlayerJS) == 0 {
-		return nil, errors.New("check: no hls.js script given")
+		if cfg.PlayerJS, _, err = player.LoadHLSJS(ctx, cfg.HLSJS); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
 	}
 	dir, targets, err := findTargets(cfg.Target)
 	if err != nil {
 		return nil, err
 	}
 	if len(cfg.DASHPlayerJS) == 0 && slices.ContainsFunc(targets, func(t target) bool { return t.dash }) {
-		return nil, errors.New("check: an .mpd is to be played but no DASH player script was given")
+		if cfg.DASHPlayerJS, _, err = player.LoadShaka(ctx, cfg.Shaka); err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
 	}
 	chromium, err := FindChromium(cfg.Chromium)
 	if err != nil {

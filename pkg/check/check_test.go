@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
-	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -93,7 +93,7 @@ func TestPlaysARealLadder(t *testing.T) {
 	if err != nil {
 		t.Skipf("%v (scripts/deps.sh installs it)", err)
 	}
-	js, from, err := serve.LoadPlayer(context.Background(), serve.PlayerOptions{Fetch: true})
+	js, from, err := player.LoadHLSJS(context.Background(), player.Options{Fetch: true})
 	if err != nil {
 		t.Skipf("hls.js is needed to play in the browser and could not be loaded: %v", err)
 	}
@@ -204,6 +204,23 @@ func TestChromiumMissing(t *testing.T) {
 	_, err = Run(context.Background(), Config{Target: dir, PlayerJS: []byte("x"), Chromium: "/nonexistent/chromium"})
 	if !errors.Is(err, ErrChromiumNotFound) || !strings.Contains(err.Error(), "/nonexistent/chromium") {
 		t.Errorf("Run without chromium: %v", err)
+	}
+}
+
+// TestLoadsMissingPlayers checks that Run loads the players it was not
+// given from Config.HLSJS (Config.Shaka: see TestFindMPDTargets).
+func TestLoadsMissingPlayers(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "index.m3u8"), []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n"), 0o644))
+	own := filepath.Join(dir, "own-hls.js")
+	_, err := Run(context.Background(), Config{Target: dir, HLSJS: player.Options{Path: own}, Chromium: "/nonexistent/chromium"})
+	if err == nil || !strings.Contains(err.Error(), "own-hls.js") {
+		t.Errorf("hls.js from a missing Path: %v", err)
+	}
+	must(t, os.WriteFile(own, []byte("x"), 0o644))
+	_, err = Run(context.Background(), Config{Target: dir, HLSJS: player.Options{Path: own}, Chromium: "/nonexistent/chromium"})
+	if !errors.Is(err, ErrChromiumNotFound) {
+		t.Errorf("hls.js from Path: got past loading? %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,7 +13,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/ffprobe"
-	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 // ffmpegFMP4 writes one fMP4 HLS rendition (init.mp4, seg_%05d.m4s,
@@ -48,11 +49,11 @@ func TestPlaysDASHAndSkipsHEVC(t *testing.T) {
 	if _, err := FindChromium(""); err != nil {
 		t.Skipf("%v (scripts/deps.sh installs it)", err)
 	}
-	js, _, err := serve.LoadPlayer(context.Background(), serve.PlayerOptions{Fetch: true})
+	js, _, err := player.LoadHLSJS(context.Background(), player.Options{Fetch: true})
 	if err != nil {
 		t.Skipf("hls.js could not be loaded: %v", err)
 	}
-	shaka, from, err := serve.LoadDASHPlayer(context.Background(), serve.PlayerOptions{Fetch: true})
+	shaka, from, err := player.LoadShaka(context.Background(), player.Options{Fetch: true})
 	if err != nil {
 		t.Skipf("Shaka Player could not be loaded: %v", err)
 	}
@@ -127,6 +128,11 @@ func TestFindMPDTargets(t *testing.T) {
 			strings.Join(v.urls, " ") != "a/init.mp4 a/s0.m4s a/s1.m4s" {
 			t.Errorf("variant %+v (MIME %s)", v, mimeType(v))
 		}
+	}
+	// Without a Shaka Player script, Run looks for one through Config.Shaka.
+	_, err := Run(context.Background(), Config{Target: dir, PlayerJS: []byte("x"), Shaka: player.Options{CacheDir: t.TempDir()}})
+	if !errors.Is(err, player.ErrShakaMissing) {
+		t.Errorf("no Shaka Player in an empty cache without fetching: %v", err)
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "t", "manifest.mpd"), []byte("nope"), 0o644))
 	if _, _, err := findTargets(dir); err == nil || !strings.Contains(err.Error(), "manifest.mpd") {

@@ -5,4 +5,5 @@
 // with hls.js, one at a time, and requires a few seconds of media to play
 // without a fatal error. It catches what a syntax check cannot: codec
 // strings MSE refuses, variants hls.js drops, segments that do not decode.
+// The players come from pkg/player unless the caller hands them in.
 package check

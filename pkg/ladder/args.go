@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,10 @@ func (e Encoding) withDefaults() Encoding {
 	return e
 }
 
+// ErrNeedsFMP4 is returned when a codec or output can only be carried in
+// fMP4 segments and MPEG-TS was asked for.
+var ErrNeedsFMP4 = errors.New("needs fMP4 segments")
+
 // CheckFormat says whether the plan's codecs can go into the container.
 func (p *Plan) CheckFormat(f Format) error {
 	if f != FormatTS && f != FormatFMP4 {
@@ -44,9 +49,9 @@ func (p *Plan) CheckFormat(f Format) error {
 	for _, r := range p.Renditions {
 		switch {
 		case r.Codec == "hevc" || r.Codec == "av1":
-			return fmt.Errorf("rung %s: %s needs --format fmp4 (HLS carries it only in fMP4)", r.Name, strings.ToUpper(r.Codec))
+			return fmt.Errorf("rung %s: %s %w: HLS carries it only in fMP4", r.Name, strings.ToUpper(r.Codec), ErrNeedsFMP4)
 		case r.AudioBitrate > 0 && r.AudioCodec == "opus":
-			return fmt.Errorf("rung %s: Opus needs --format fmp4 (HLS carries it only in fMP4)", r.Name)
+			return fmt.Errorf("rung %s: Opus %w: HLS carries it only in fMP4", r.Name, ErrNeedsFMP4)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -55,7 +56,7 @@ func TestCheckFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.CheckFormat(FormatTS); err == nil || !strings.Contains(err.Error(), "fmp4") {
+	if err := p.CheckFormat(FormatTS); !errors.Is(err, ErrNeedsFMP4) {
 		t.Errorf("HEVC in TS: %v", err)
 	}
 	if err := p.CheckFormat(FormatFMP4); err != nil {

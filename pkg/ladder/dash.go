@@ -20,7 +20,7 @@ const MPDName = "manifest.mpd"
 func checkDASH(f Format, enc *Encryption) error {
 	switch {
 	case f != FormatFMP4:
-		return fmt.Errorf("DASH needs --format fmp4: DASH players read fMP4 (CMAF) segments, not MPEG-TS")
+		return fmt.Errorf("DASH %w: DASH players read fMP4 (CMAF), not MPEG-TS", ErrNeedsFMP4)
 	case enc != nil:
 		return fmt.Errorf("DASH cannot describe AES-128 segments: DASH players decrypt CENC, not HLS whole-segment AES-128")
 	}

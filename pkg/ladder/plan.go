@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -88,6 +89,10 @@ const MaxFPS = 60
 // MaxKeyframeInterval is the longest time between keyframes, in seconds.
 const MaxKeyframeInterval = 2
 
+// ErrNoVideo is returned when a video ladder is asked of a source without
+// video.
+var ErrNoVideo = errors.New("needs video but the source has none")
+
 // NewPlan fits ladder l to src. segmentTime is used when the ladder does not
 // set its own.
 func NewPlan(src Source, l Ladder, segmentTime float64) (*Plan, error) {
@@ -114,7 +119,7 @@ func NewPlan(src Source, l Ladder, segmentTime float64) (*Plan, error) {
 		return p, nil
 	}
 	if !src.HasVideo {
-		return nil, fmt.Errorf("ladder %q needs video but the source has none (try --ladder audio)", l.Name)
+		return nil, fmt.Errorf("ladder %q: %w", l.Name, ErrNoVideo)
 	}
 	p.FPS = outputRate(src.FrameRate)
 	// A keyframe at every segment boundary and at least every 2 s

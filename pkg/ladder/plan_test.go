@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestNewPlan(t *testing.T) {
 func TestNewPlanErrors(t *testing.T) {
 	video, _ := Builtin("video")
 	audio, _ := Builtin("audio")
-	if _, err := NewPlan(Source{HasAudio: true}, video, 4); err == nil || !strings.Contains(err.Error(), "no video") && !strings.Contains(err.Error(), "has none") {
+	if _, err := NewPlan(Source{HasAudio: true}, video, 4); !errors.Is(err, ErrNoVideo) {
 		t.Errorf("video ladder on audio: %v", err)
 	}
 	if _, err := NewPlan(Source{HasVideo: true, Width: 10, Height: 10}, audio, 4); err == nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/mp4"
-	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/verify"
 )
 
@@ -114,7 +114,7 @@ func TestEncryptedLadder(t *testing.T) {
 	// hls.js plays it (one Chromium launch).
 	if _, err := check.FindChromium(""); err != nil {
 		t.Logf("not played: %v", err)
-	} else if js, _, err := serve.LoadPlayer(ctx, serve.PlayerOptions{Fetch: true}); err != nil {
+	} else if js, _, err := player.LoadHLSJS(ctx, player.Options{Fetch: true}); err != nil {
 		t.Logf("not played: hls.js: %v", err)
 	} else {
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)

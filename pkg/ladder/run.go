@@ -448,7 +448,7 @@ func (run *runner) groups(todo []Rendition) ([][]Rendition, Strategy, string) {
 		video = video || r.Width > 0
 	}
 	s := run.cfg.Strategy
-	why := "forced by --strategy"
+	why := "as configured"
 	if s == "" || s == StrategyAuto {
 		if video || len(todo) == 1 || jobs == 1 {
 			s = StrategySingle

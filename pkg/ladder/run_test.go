@@ -2,6 +2,7 @@ package ladder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -253,7 +254,7 @@ func TestSegmentChoosesCopyOrEncode(t *testing.T) {
 	checkRendition(t, db, out, "av", CopyName)
 
 	_, err = Run(ctx, Config{Input: media(t, "longgop.mp4"), OutDir: out, Catalog: db, SegmentTime: 2, Segment: SegmentCopy})
-	if err == nil || !strings.Contains(err.Error(), "cannot stream-copy") || !strings.Contains(err.Error(), "longgop.mp4") {
+	if !errors.Is(err, ErrCannotCopy) || !strings.Contains(err.Error(), "longgop.mp4") {
 		t.Fatalf("forced copy of a long GOP: %v", err)
 	}
 	res, err = Run(ctx, Config{Input: media(t, "longgop.mp4"), OutDir: out, Catalog: db, SegmentTime: 2, Segment: SegmentAuto, Encoding: Encoding{Preset: "ultrafast"}})

@@ -2,6 +2,7 @@ package ladder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
@@ -84,6 +85,10 @@ func decideCopy(ctx context.Context, p *ffprobe.Prober, src *ffprobe.Result, tar
 	return true, "audio only: every frame is a keyframe", nil
 }
 
+// ErrCannotCopy is returned when SegmentCopy was asked for but the source
+// cannot be stream-copied into segments of the target duration.
+var ErrCannotCopy = errors.New("cannot stream-copy")
+
 // segmentPlan builds the one-rendition plan of `veza segment`.
 func segmentPlan(ctx context.Context, p *ffprobe.Prober, src *ffprobe.Result, mode SegmentMode, target float64, f Format) (*Plan, string, error) {
 	if target <= 0 {
@@ -95,9 +100,9 @@ func segmentPlan(ctx context.Context, p *ffprobe.Prober, src *ffprobe.Result, mo
 	}
 	switch {
 	case mode == SegmentCopy && !copyOK:
-		return nil, "", fmt.Errorf("cannot stream-copy: %s (use --encode)", why)
+		return nil, "", fmt.Errorf("%w: %s", ErrCannotCopy, why)
 	case mode == SegmentEncode:
-		copyOK, why = false, "--encode asked for it"
+		copyOK, why = false, "re-encoding was asked for"
 	}
 	s := SourceFromProbe(src)
 	if copyOK {

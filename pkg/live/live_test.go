@@ -19,7 +19,7 @@ import (
 	"github.com/veza-media/veza/pkg/check"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
-	"github.com/veza-media/veza/pkg/serve"
+	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/verify"
 )
 
@@ -580,7 +580,7 @@ func TestCheckPlays(t *testing.T) {
 	if err != nil {
 		t.Skipf("%v (scripts/deps.sh installs it)", err)
 	}
-	js, _, err := serve.LoadPlayer(context.Background(), serve.PlayerOptions{Fetch: true})
+	js, _, err := player.LoadHLSJS(context.Background(), player.Options{Fetch: true})
 	if err != nil {
 		t.Skipf("hls.js is needed to play in the browser and could not be loaded: %v", err)
 	}

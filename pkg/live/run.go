@@ -132,6 +132,10 @@ type runner struct {
 	anyData     bool
 }
 
+// ErrStreamExists is returned when the playlist of an earlier stream of the
+// same track and rendition is in the way and Config.Force is not set.
+var ErrStreamExists = errors.New("an earlier stream's output exists")
+
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, root: filepath.Dir(cfg.Catalog.Path())}
 	r.dir = filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
@@ -149,8 +153,7 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	}
 	if _, err := os.Stat(r.playlist); err == nil {
 		if !cfg.Force {
-			return nil, fmt.Errorf("live %q: %s exists (an earlier stream of track %q); use --force to replace it or --track to name a new track",
-				cfg.Input, r.playlist, cfg.TrackID)
+			return nil, fmt.Errorf("live %q: %s: %w (track %q)", cfg.Input, r.playlist, ErrStreamExists, cfg.TrackID)
 		}
 		if err := r.clearOld(ctx); err != nil {
 			return nil, err

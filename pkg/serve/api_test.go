@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 var bg = context.Background()
@@ -248,7 +249,7 @@ func TestPages(t *testing.T) {
 	}
 	watch := get(t, h, "/watch/vod")
 	page = body(t, watch)
-	for _, want := range []string{`data-src="/vod/master.m3u8"`, "hls.js player is not available", HLSJSSHA256, "avc1.64000d,mp4a.40.2", `<script src="/_veza/watch.js?v=`} {
+	for _, want := range []string{`data-src="/vod/master.m3u8"`, "hls.js player is not available", player.HLSJSSHA256, "avc1.64000d,mp4a.40.2", `<script src="/_veza/watch.js?v=`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("watch page without player lacks %s:\n%s", want, page)
 		}
@@ -266,7 +267,7 @@ func TestPages(t *testing.T) {
 	js := []byte("/* fake hls.js */")
 	h2 := newTestHandler(t, Config{Dir: fx.root, Catalog: reader, PlayerJS: js})
 	page = body(t, get(t, h2, "/watch/vod"))
-	if strings.Contains(page, "not available") || !strings.Contains(page, `<script src="/_veza/hls.min.js?v=`) || !strings.Contains(page, "hls.js "+HLSJSVersion) {
+	if strings.Contains(page, "not available") || !strings.Contains(page, `<script src="/_veza/hls.min.js?v=`) || !strings.Contains(page, "hls.js "+player.HLSJSVersion) {
 		t.Errorf("watch page with player:\n%s", page)
 	}
 	resp := get(t, h2, "/_veza/hls.min.js")

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 // Config configures a Handler. Only Dir is required.
@@ -52,11 +53,11 @@ type Config struct {
 	// PATH.
 	FFmpeg string
 
-	// PlayerJS is the hls.js script the watch pages load (see LoadPlayer).
+	// PlayerJS is the hls.js script the watch pages load (see player.LoadHLSJS).
 	// nil: the pages say PlayerHelp instead of playing with hls.js.
 	PlayerJS []byte
 	// PlayerVersion is shown under the player. It defaults to
-	// HLSJSVersion when PlayerJS is set.
+	// player.HLSJSVersion when PlayerJS is set.
 	PlayerVersion string
 	// PlayerHelp tells a user how to get hls.js when PlayerJS is nil. It
 	// defaults to a sentence naming the pinned release and its hash.
@@ -101,11 +102,11 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.PlayerVersion == "" && len(cfg.PlayerJS) > 0 {
-		cfg.PlayerVersion = HLSJSVersion
+		cfg.PlayerVersion = player.HLSJSVersion
 	}
 	if cfg.PlayerHelp == "" {
-		cfg.PlayerHelp = "veza fetches hls.js " + HLSJSVersion + " with npm pack into your cache folder on first use and checks its hash " +
-			"(dist/hls.min.js sha256 " + HLSJSSHA256 + "); install npm and start again with network access, or give a copy of hls.min.js."
+		cfg.PlayerHelp = "veza fetches hls.js " + player.HLSJSVersion + " with npm pack into your cache folder on first use and checks its hash " +
+			"(dist/hls.min.js sha256 " + player.HLSJSSHA256 + "); install npm and start again with network access, or give a copy of hls.min.js."
 	}
 	root, err := os.OpenRoot(cfg.Dir)
 	if err != nil {

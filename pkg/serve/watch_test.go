@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/veza-media/veza/pkg/player"
 )
 
 // TestWatchPagePlays opens the watch page in headless Chromium (one
@@ -21,7 +22,7 @@ func TestWatchPagePlays(t *testing.T) {
 	if err != nil {
 		t.Skipf("chromium not installed (scripts/deps.sh installs it): %v", err)
 	}
-	js, _, err := LoadPlayer(context.Background(), PlayerOptions{Fetch: true})
+	js, _, err := player.LoadHLSJS(context.Background(), player.Options{Fetch: true})
 	if err != nil {
 		t.Skipf("hls.js could not be loaded: %v", err)
 	}

@@ -1,4 +1,4 @@
-package serve
+package player
 
 import (
 	"archive/tar"
@@ -19,33 +19,14 @@ import (
 	"time"
 )
 
-// The hls.js build the pages load. It is third-party code, so it is never
-// committed: veza fetches the pinned npm release on first use and checks
-// both hashes. package.json and package-lock.json at the repository root pin
-// the same version and integrity, and a test keeps them in step.
-const (
-	// HLSJSVersion is the hls.js release used.
-	HLSJSVersion = "1.7.4"
-	// HLSJSIntegrity is npm's integrity string of that release's tarball.
-	HLSJSIntegrity = "sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg=="
-	// HLSJSSHA256 is the SHA-256 of dist/hls.min.js in that tarball.
-	HLSJSSHA256 = "cfc70cc9e9fc63d071919e087670abc760c8fd1bc889b88588026e4d22193bbe"
-)
-
-// playerPin names one exact build of a player script.
-type playerPin struct {
+// pinned names one exact build of a player script.
+type pinned struct {
 	version, integrity, sha256 string
 }
 
-var hlsjsPin = playerPin{HLSJSVersion, HLSJSIntegrity, HLSJSSHA256}
-
-// ErrPlayerMissing says that hls.js is neither embedded, cached nor
-// fetchable; the pages then explain how to get it.
-var ErrPlayerMissing = errors.New("hls.js not available")
-
-// PlayerOptions says where LoadPlayer may find hls.js.
-type PlayerOptions struct {
-	// Path is a hls.min.js to use as is (no hash check: it is the user's
+// Options says where LoadHLSJS and LoadShaka may find their script.
+type Options struct {
+	// Path is a script to use as is (no hash check: it is the user's
 	// choice). Empty means the pinned release.
 	Path string
 	// CacheDir holds fetched releases. It defaults to veza's folder in the
@@ -62,24 +43,15 @@ type PlayerOptions struct {
 // npmFile names one file of one exact npm release.
 type npmFile struct {
 	pkg  string // npm package name
-	pin  playerPin
+	pin  pinned
 	file string // path inside the tarball
 	// missing is the error wrapped when the file cannot be had.
 	missing error
 }
 
-var hlsjsFile = npmFile{pkg: "hls.js", pin: hlsjsPin, file: "package/dist/hls.min.js", missing: ErrPlayerMissing}
-
-// LoadPlayer returns hls.min.js and says where it came from: Path, the
-// copy embedded in release builds, the cache, or a fresh `npm pack` (only
-// with Fetch). Every copy but Path is checked against the pinned SHA-256.
-func LoadPlayer(ctx context.Context, o PlayerOptions) (js []byte, from string, err error) {
-	return loadNPMFile(ctx, o, hlsjsFile, embeddedPlayer)
-}
-
 // loadNPMFile finds f: o.Path as is, the embedded copy, the cache, or a
 // fresh `npm pack` (only with o.Fetch), checking every copy but o.Path.
-func loadNPMFile(ctx context.Context, o PlayerOptions, f npmFile, embedded []byte) ([]byte, string, error) {
+func loadNPMFile(ctx context.Context, o Options, f npmFile, embedded []byte) ([]byte, string, error) {
 	if o.Path != "" {
 		b, err := os.ReadFile(o.Path)
 		if err != nil {

@@ -1,4 +1,4 @@
-package serve
+package player
 
 import (
 	"context"
@@ -21,17 +21,16 @@ const (
 	ShakaSHA256 = "425228cf35605b471a8270e778281fd9c0f0826e4bab4531f6c004267bb55ebc"
 )
 
-// ErrDASHPlayerMissing says that Shaka Player is neither cached nor
-// fetchable.
-var ErrDASHPlayerMissing = errors.New("shaka-player not available")
+// ErrShakaMissing says that Shaka Player is neither cached nor fetchable.
+var ErrShakaMissing = errors.New("shaka-player not available")
 
-// LoadDASHPlayer returns Shaka Player's DASH build and says where it came
+// LoadShaka returns Shaka Player's DASH build and says where it came
 // from: o.Path as is, the cache, or a fresh `npm pack` (only with
 // o.Fetch). Cached and fetched copies are checked against the pinned
 // SHA-256; the tarball against npm's integrity string.
-func LoadDASHPlayer(ctx context.Context, o PlayerOptions) (js []byte, from string, err error) {
+func LoadShaka(ctx context.Context, o Options) (js []byte, from string, err error) {
 	return loadNPMFile(ctx, o, shakaFile, nil)
 }
 
-var shakaFile = npmFile{pkg: "shaka-player", pin: playerPin{ShakaVersion, ShakaIntegrity, ShakaSHA256},
-	file: "package/dist/shaka-player.dash.js", missing: ErrDASHPlayerMissing}
+var shakaFile = npmFile{pkg: "shaka-player", pin: pinned{ShakaVersion, ShakaIntegrity, ShakaSHA256},
+	file: "package/dist/shaka-player.dash.js", missing: ErrShakaMissing}

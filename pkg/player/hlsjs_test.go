@@ -1,9 +1,10 @@
-package serve
+package player
 
 import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -42,6 +43,15 @@ func TestPinsMatchPackageFiles(t *testing.T) {
 	}
 }
 
+var bg = context.Background()
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func makeTgz(t *testing.T, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -74,7 +84,7 @@ func TestFetchPlayer(t *testing.T) {
 	tgz := makeTgz(t, map[string]string{"package/dist/hls.min.js": js, "package/LICENSE": "license", "package/README.md": "x"})
 	s512 := sha512.Sum512(tgz)
 	s256 := sha256.Sum256([]byte(js))
-	pin := playerPin{"9.9.9", "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s256[:])}
+	pin := pinned{"9.9.9", "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s256[:])}
 	npm := fakeNPM(t, "9.9.9", tgz)
 
 	cache := filepath.Join(t.TempDir(), "hls.js-9.9.9", "hls.min.js")
@@ -89,7 +99,7 @@ func TestFetchPlayer(t *testing.T) {
 		t.Errorf("LICENSE not kept: %q", b)
 	}
 
-	for name, bad := range map[string]playerPin{
+	for name, bad := range map[string]pinned{
 		"tarball integrity": {pin.version, "sha512-AAAA", pin.sha256},
 		"script sha256":     {pin.version, pin.integrity, strings.Repeat("0", 64)},
 	} {
@@ -102,43 +112,43 @@ func TestFetchPlayer(t *testing.T) {
 			t.Errorf("%s mismatch: file cached anyway", name)
 		}
 	}
-	_, err = fetchNPMFile(bg, npm, filepath.Join(t.TempDir(), "x.js"), hlsjsWith(playerPin{"1.0.0", pin.integrity, pin.sha256}))
-	if !errors.Is(err, ErrPlayerMissing) || !strings.Contains(err.Error(), "npm ERR! bad args") {
+	_, err = fetchNPMFile(bg, npm, filepath.Join(t.TempDir(), "x.js"), hlsjsWith(pinned{"1.0.0", pin.integrity, pin.sha256}))
+	if !errors.Is(err, ErrHLSJSMissing) || !strings.Contains(err.Error(), "npm ERR! bad args") {
 		t.Errorf("failing npm: %v", err)
 	}
 	_, err = fetchNPMFile(bg, filepath.Join(t.TempDir(), "no-npm"), filepath.Join(t.TempDir(), "x.js"), hlsjsWith(pin))
-	if !errors.Is(err, ErrPlayerMissing) || !strings.Contains(err.Error(), "npm not found") {
+	if !errors.Is(err, ErrHLSJSMissing) || !strings.Contains(err.Error(), "npm not found") {
 		t.Errorf("missing npm: %v", err)
 	}
 }
 
-func TestLoadPlayer(t *testing.T) {
+func TestLoadHLSJS(t *testing.T) {
 	dir := t.TempDir()
 	own := filepath.Join(dir, "mine.js")
 	must(t, os.WriteFile(own, []byte("mine"), 0o644))
-	if js, from, err := LoadPlayer(bg, PlayerOptions{Path: own}); err != nil || string(js) != "mine" || from != own {
+	if js, from, err := LoadHLSJS(bg, Options{Path: own}); err != nil || string(js) != "mine" || from != own {
 		t.Errorf("Path: %q %q %v", js, from, err)
 	}
-	if _, _, err := LoadPlayer(bg, PlayerOptions{Path: filepath.Join(dir, "none.js")}); err == nil || !strings.Contains(err.Error(), "none.js") {
+	if _, _, err := LoadHLSJS(bg, Options{Path: filepath.Join(dir, "none.js")}); err == nil || !strings.Contains(err.Error(), "none.js") {
 		t.Errorf("missing Path: %v", err)
 	}
 	// a cached copy with the wrong hash is not used
 	cached := filepath.Join(dir, "hls.js-"+HLSJSVersion, "hls.min.js")
 	must(t, os.MkdirAll(filepath.Dir(cached), 0o755))
 	must(t, os.WriteFile(cached, []byte("tampered"), 0o644))
-	js, from, err := LoadPlayer(bg, PlayerOptions{CacheDir: dir})
-	if len(embeddedPlayer) > 0 { // built with -tags embedplayer
+	js, from, err := LoadHLSJS(bg, Options{CacheDir: dir})
+	if len(embeddedHLSJS) > 0 { // built with -tags embedplayer
 		if err != nil || from != "embedded" || checkSHA256(js, HLSJSSHA256) != nil {
 			t.Errorf("embedded player: %s %v", from, err)
 		}
-	} else if !errors.Is(err, ErrPlayerMissing) {
+	} else if !errors.Is(err, ErrHLSJSMissing) {
 		t.Errorf("tampered cache: %v", err)
 	}
 }
 
 // hlsjsWith is the hls.js file with another pin, for fetch tests.
-func hlsjsWith(pin playerPin) npmFile {
+func hlsjsWith(p pinned) npmFile {
 	f := hlsjsFile
-	f.pin = pin
+	f.pin = p
 	return f
 }

@@ -1,4 +1,4 @@
-package serve
+package player
 
 import (
 	"crypto/sha256"
@@ -41,8 +41,8 @@ func TestFetchNPMFile(t *testing.T) {
 	tgz := makeTgz(t, map[string]string{"package/dist/shaka-player.dash.js": js, "package/LICENSE": "apache"})
 	s512 := sha512.Sum512(tgz)
 	s256 := sha256.Sum256([]byte(js))
-	f := npmFile{pkg: "shaka-player", file: "package/dist/shaka-player.dash.js", missing: ErrDASHPlayerMissing,
-		pin: playerPin{"9.9.9", "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s256[:])}}
+	f := npmFile{pkg: "shaka-player", file: "package/dist/shaka-player.dash.js", missing: ErrShakaMissing,
+		pin: pinned{"9.9.9", "sha512-" + base64.StdEncoding.EncodeToString(s512[:]), hex.EncodeToString(s256[:])}}
 	// fakeNPM packs under the hls.js name; make one for shaka-player.
 	dir := t.TempDir()
 	src := filepath.Join(dir, "pack.tgz")
@@ -70,7 +70,7 @@ func TestFetchNPMFile(t *testing.T) {
 	}
 	bad = f
 	bad.pin.version = "1.0.0"
-	if _, err := fetchNPMFile(bg, npm, filepath.Join(t.TempDir(), "x.js"), bad); !errors.Is(err, ErrDASHPlayerMissing) || !strings.Contains(err.Error(), "404") {
+	if _, err := fetchNPMFile(bg, npm, filepath.Join(t.TempDir(), "x.js"), bad); !errors.Is(err, ErrShakaMissing) || !strings.Contains(err.Error(), "404") {
 		t.Errorf("failing npm: %v", err)
 	}
 	// The loader uses a good cache, refuses a tampered one without Fetch.
@@ -78,12 +78,12 @@ func TestFetchNPMFile(t *testing.T) {
 	cached := filepath.Join(cdir, "shaka-player-"+ShakaVersion, "shaka-player.dash.js")
 	must(t, os.MkdirAll(filepath.Dir(cached), 0o755))
 	must(t, os.WriteFile(cached, []byte("tampered"), 0o644))
-	if _, _, err := LoadDASHPlayer(bg, PlayerOptions{CacheDir: cdir}); !errors.Is(err, ErrDASHPlayerMissing) {
+	if _, _, err := LoadShaka(bg, Options{CacheDir: cdir}); !errors.Is(err, ErrShakaMissing) {
 		t.Errorf("tampered cache: %v", err)
 	}
 	own := filepath.Join(cdir, "own.js")
 	must(t, os.WriteFile(own, []byte("mine"), 0o644))
-	if b, from, err := LoadDASHPlayer(bg, PlayerOptions{Path: own}); err != nil || string(b) != "mine" || from != own {
+	if b, from, err := LoadShaka(bg, Options{Path: own}); err != nil || string(b) != "mine" || from != own {
 		t.Errorf("Path: %q %q %v", b, from, err)
 	}
 }

@@ -1,12 +1,12 @@
 //go:build embedplayer
 
-package serve
+package player
 
 import _ "embed"
 
-// embeddedPlayer is hls.min.js, built into release binaries with
+// embeddedHLSJS is hls.min.js, built into release binaries with
 // `-tags embedplayer` after scripts/player-js.sh fetched and checked it
 // into playerjs/ (a goreleaser before-hook). The file is git-ignored.
 //
 //go:embed playerjs/hls.min.js
-var embeddedPlayer []byte
+var embeddedHLSJS []byte
