@@ -38,7 +38,7 @@ import (
 // may not set: each names a program veza runs, a script it serves to a
 // browser, or a key. They may come from flags, VEZA_* variables, the user's
 // own config file or an explicit --config.
-var trustedOnlySettings = []string{"ffmpeg", "ffprobe", "chromium", "player-js", "dash-player-js", "sign-key", "sign-key-file", "key-file"}
+var trustedOnlySettings = []string{"ffmpeg", "ffprobe", "chromium", "player-js", "dash-player-js", "sign-key", "sign-key-file", "key-file", "allow-indirect-input"}
 
 // configFile is the config file veza read, and how it was found.
 type configFile struct {

@@ -24,6 +24,9 @@ type Factory struct {
 	// empty means "look on PATH".
 	FFmpegPath  string
 	FFprobePath string
+	// AllowIndirect comes from --allow-indirect-input: local inputs that
+	// name other files (HLS playlists, ffconcat scripts) are read.
+	AllowIndirect bool
 }
 
 // ErrToolNotFound is returned when ffmpeg or ffprobe cannot be found.
@@ -42,7 +45,7 @@ func (f *Factory) Prober() (*ffprobe.Prober, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ffprobe.Prober{Path: path}, nil
+	return &ffprobe.Prober{Path: path, AllowIndirect: f.AllowIndirect}, nil
 }
 
 func findTool(name, configured string) (string, error) {

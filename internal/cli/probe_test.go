@@ -90,6 +90,18 @@ func TestProbeCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("a playlist saved as .mp4 is refused unless asked for", func(t *testing.T) {
+		fake := filepath.Join(dir, "movie.mp4")
+		must(t, os.WriteFile(fake, []byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.5,\nclip one.mp4\n#EXT-X-ENDLIST\n"), 0o644))
+		code, stdout, stderr := probeRun(t, nil, "probe", fake)
+		if code != ExitFailure || !strings.Contains(stdout+stderr, "movie.mp4") || !strings.Contains(stdout+stderr, `demuxer "hls"`) {
+			t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+		}
+		if code, _, stderr = probeRun(t, nil, "probe", "--allow-indirect-input", fake); code != 0 {
+			t.Fatalf("--allow-indirect-input: exit %d %s", code, stderr)
+		}
+	})
+
 	t.Run("colour only on a terminal without NO_COLOR", func(t *testing.T) {
 		_, stdout, _ := probeRun(t, &IOStreams{OutTTY: true}, "probe", clip)
 		if !strings.Contains(stdout, "\x1b[") {

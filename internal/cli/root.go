@@ -97,6 +97,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 	pf.BoolVar(&noColor, "no-color", false, "never colour output (also NO_COLOR)")
 	pf.StringVar(&f.FFmpegPath, "ffmpeg", "", "ffmpeg binary (default: ffmpeg on PATH)")
 	pf.StringVar(&f.FFprobePath, "ffprobe", "", "ffprobe binary (default: ffprobe on PATH)")
+	pf.BoolVar(&f.AllowIndirect, "allow-indirect-input", false, "read local inputs that name other files (HLS playlists, ffconcat scripts); off because such a file can pull in any media it names")
 
 	// Every command veza has; this list is the only place they are added.
 	root.AddCommand(
