@@ -181,6 +181,32 @@ func (m *monitor) stderrTail() []string {
 	return append(out, m.tail[:m.tailNext]...)
 }
 
+// recheckInterval and maxRechecks bound the looks for a waiting segment
+// between progress reports: ten looks 20 ms apart.
+const (
+	recheckInterval = 20 * time.Millisecond
+	maxRechecks     = 10
+)
+
+// waiting reports whether a closed segment waits for its playlist entry.
+func (m *monitor) waiting() bool {
+	for _, o := range m.outputs {
+		if len(o.awaiting) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// recheck looks again for the waiting segments in their playlists.
+func (m *monitor) recheck() {
+	for _, o := range m.outputs {
+		if len(o.awaiting) > 0 {
+			m.resolve(o, false)
+		}
+	}
+}
+
 // progress takes one -progress block.
 func (m *monitor) progress(b ProgressBlock) {
 	m.emitProgress(b)

@@ -212,6 +212,12 @@ func (j *Job) run(ctx context.Context, bin string, total time.Duration) (err err
 		signalGroup(pid, syscall.SIGINT)
 		graceC = time.After(j.gracePeriod())
 	}
+	// ffmpeg rewrites a playlist just after it logs the next segment's
+	// opening, so a closed segment is looked for again a few times shortly
+	// after each line that left one waiting, not only at the next progress
+	// report half a second later.
+	var recheckC <-chan time.Time
+	rechecks := 0
 	var waitErr error
 	ctxDone := ctx.Done()
 	linesC, blocksC, waitC := lines, blocks, waitc
@@ -223,6 +229,18 @@ func (j *Job) run(ctx context.Context, bin string, total time.Duration) (err err
 				continue
 			}
 			mon.line(l)
+			if mon.waiting() {
+				rechecks = 0
+				if recheckC == nil {
+					recheckC = time.After(recheckInterval)
+				}
+			}
+		case <-recheckC:
+			recheckC = nil
+			mon.recheck()
+			if rechecks++; rechecks < maxRechecks && mon.waiting() {
+				recheckC = time.After(recheckInterval)
+			}
 		case b, ok := <-blocksC:
 			if !ok {
 				blocksC = nil
