@@ -165,7 +165,7 @@ func openServeCatalog(opts *ServeOptions) (*catalog.DB, error) {
 			return nil, nil
 		}
 	}
-	return catalog.OpenExisting(path)
+	return catalog.OpenReadOnly(path)
 }
 
 // isLoopback says whether a listening address only accepts local
