@@ -405,6 +405,7 @@ type fastRequest struct {
 	path   []byte
 	size   int // bytes of the request line and headers
 	close  bool
+	host   []byte
 	accept []byte // Accept-Encoding value, nil when absent
 }
 
@@ -475,6 +476,7 @@ func readFastRequest(br *bufio.Reader) (req fastRequest, ok bool, err error) {
 				return req, false, nil // duplicate or bad Host: 400 from net/http
 			}
 			host = true
+			req.host = value
 		case bytes.EqualFold(name, []byte("connection")):
 			if containsToken(value, "close") {
 				req.close = true
@@ -572,6 +574,9 @@ func containsToken(v []byte, tok string) bool {
 func (h *Handler) serveFast(fc *fastConn, req *fastRequest) bool {
 	if h.signer != nil {
 		return false
+	}
+	if h.hosts != nil && !h.hosts[string(hostOnly(req.host))] {
+		return false // net/http normalizes the name or answers 403
 	}
 	start := time.Now()
 	p := string(req.path)

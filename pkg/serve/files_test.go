@@ -333,16 +333,104 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 }
 
-func TestCORS(t *testing.T) {
+// TestServeCORSOffByDefault: without CORSOrigin, a page of another origin
+// gets no CORS header on any file and its preflight is refused.
+func TestServeCORSOffByDefault(t *testing.T) {
 	fx := newFixture(t)
 	h := newTestHandler(t, Config{Dir: fx.root})
-	resp := get(t, h, "/vod/low/seg0.ts", "Origin", "https://player.example")
-	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Content-Range") {
-		t.Errorf("CORS headers %v", resp.Header)
+	for _, p := range []string{"/vod/low/seg0.ts", "/vod/low/seg1.ts", "/vod/master.m3u8", "/vod/k.key"} {
+		resp := get(t, h, p, "Origin", "https://evil.example")
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" || resp.StatusCode != 200 {
+			t.Errorf("%s: %d, Access-Control-Allow-Origin %q", p, resp.StatusCode, v)
+		}
 	}
-	pre := do(t, h, http.MethodOptions, "/vod/low/seg0.ts", "Origin", "https://player.example", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "range")
-	if pre.StatusCode != 204 || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Range") {
+	pre := do(t, h, http.MethodOptions, "/vod/low/seg0.ts", "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
+	if pre.StatusCode != 403 || pre.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight %d %v", pre.StatusCode, pre.Header)
+	}
+}
+
+// TestServeCORSOneOrigin: CORSOrigin lets that origin, and no other, read
+// media and playlists, never keys.
+func TestServeCORSOneOrigin(t *testing.T) {
+	fx := newFixture(t)
+	const player = "https://player.example"
+	h := newTestHandler(t, Config{Dir: fx.root, CORSOrigin: player})
+	resp := get(t, h, "/vod/low/seg0.ts", "Origin", player)
+	if resp.Header.Get("Access-Control-Allow-Origin") != player || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Content-Range") ||
+		!strings.Contains(resp.Header.Get("Vary"), "Origin") {
+		t.Errorf("allowed origin: %v", resp.Header)
+	}
+	if resp := get(t, h, "/vod/master.m3u8", "Origin", player, "Accept-Encoding", "gzip"); resp.Header.Get("Access-Control-Allow-Origin") != player ||
+		resp.Header.Get("Vary") != "Accept-Encoding, Origin" && strings.Join(resp.Header.Values("Vary"), ", ") != "Accept-Encoding, Origin" {
+		t.Errorf("gzipped playlist: %v", resp.Header)
+	}
+	if v := get(t, h, "/vod/low/seg0.ts", "Origin", "https://evil.example").Header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("other origin got %q", v)
+	}
+	pre := do(t, h, http.MethodOptions, "/vod/low/seg0.ts", "Origin", player, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "range")
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != player || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Range") {
+		t.Errorf("preflight %d %v", pre.StatusCode, pre.Header)
+	}
+}
+
+// TestServeNoCORSOnKeys: even with every origin allowed, a key is never
+// readable by another origin's page.
+func TestServeNoCORSOnKeys(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root, CORSOrigin: "*"})
+	if v := get(t, h, "/vod/low/seg0.ts", "Origin", "https://a.example").Header.Get("Access-Control-Allow-Origin"); v != "*" {
+		t.Errorf("segment with CORSOrigin *: %q", v)
+	}
+	resp := get(t, h, "/vod/k.key", "Origin", "https://a.example")
+	if v := resp.Header.Get("Access-Control-Allow-Origin"); resp.StatusCode != 200 || v != "" {
+		t.Errorf("key: %d, Access-Control-Allow-Origin %q", resp.StatusCode, v)
+	}
+	if pre := do(t, h, http.MethodOptions, "/vod/k.key", "Origin", "https://a.example", "Access-Control-Request-Method", "GET"); pre.StatusCode != 403 {
+		t.Errorf("key preflight %d", pre.StatusCode)
+	}
+}
+
+// TestServeRefusesForeignHost: a server on loopback answers only requests
+// naming a loopback host, on both paths of Server, so a page that rebinds
+// its own name to 127.0.0.1 reads nothing.
+func TestServeRefusesForeignHost(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root, Hosts: LoopbackHosts("127.0.0.1:8787")})
+	_, addr := startServer(t, h)
+	for _, tc := range []struct {
+		host string
+		code int
+	}{
+		{"127.0.0.1:8787", 200}, {"localhost:8787", 200}, {"LOCALHOST", 200}, {"[::1]:8787", 200}, {"localhost.", 200},
+		{"evil.example:8787", 403}, {"evil.example", 403}, {"127.0.0.1.evil.example", 403}, {"localhost.evil.example:80", 403},
+	} {
+		for _, p := range []string{"/vod/low/seg0.ts", "/", "/api/tracks", "/vod/low/index.m3u8"} {
+			resp := exchange(t, addr, "GET "+p+" HTTP/1.1\r\nHost: "+tc.host+"\r\n\r\n", 1)[0]
+			want := tc.code
+			if want == 200 && p == "/api/tracks" {
+				want = 503 // no catalog
+			}
+			if resp.StatusCode != want {
+				t.Errorf("Host %s, %s: %d, want %d", tc.host, p, resp.StatusCode, want)
+			}
+		}
+	}
+}
+
+func TestLoopbackHosts(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8787": "localhost 127.0.0.1 ::1",
+		"127.0.0.2:80":   "localhost 127.0.0.1 ::1 127.0.0.2",
+		"[::1]:0":        "localhost 127.0.0.1 ::1",
+		"localhost:1":    "localhost 127.0.0.1 ::1",
+		"0.0.0.0:8787":   "",
+		":8787":          "",
+		"10.0.0.1:8787":  "",
+	} {
+		if got := strings.Join(LoopbackHosts(addr), " "); got != want {
+			t.Errorf("LoopbackHosts(%q) = %q, want %q", addr, got, want)
+		}
 	}
 }
 

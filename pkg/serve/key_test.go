@@ -31,7 +31,7 @@ func TestKeysServed(t *testing.T) {
 	}
 
 	now := t0
-	hs := newTestHandler(t, Config{Dir: root, SignKey: []byte("sign"), Now: func() time.Time { return now }})
+	hs := newTestHandler(t, Config{Dir: root, SignKey: []byte("sign-0123456789abcdef"), Now: func() time.Time { return now }})
 	if resp := get(t, hs, "/song/key_00000.key"); resp.StatusCode != 403 {
 		t.Errorf("unsigned key: %d", resp.StatusCode)
 	}
