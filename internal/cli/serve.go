@@ -131,9 +131,9 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		Dir:        opts.Dir,
 		Hosts:      serve.LoopbackHosts(opts.Addr),
 		CORSOrigin: opts.CORS,
-		Catalog:  db,
-		FFmpeg:   opts.FFmpeg,
-		PlayerJS: js,
+		Catalog:    db,
+		FFmpeg:     opts.FFmpeg,
+		PlayerJS:   js,
 		PlayerHelp: "Start veza serve once with npm installed and network access: it fetches hls.js " + serve.HLSJSVersion +
 			" with npm pack into your cache folder and checks its hash. Or pass --player-js PATH to a copy of dist/hls.min.js.",
 		SignKey:    key,
