@@ -588,8 +588,8 @@ func (h *Handler) serveFast(fc *fastConn, req *fastRequest) bool {
 		return false
 	}
 	typ, ok := typeOf(name)
-	if !ok {
-		return false
+	if !ok || typ.kind == kindKey {
+		return false // keys are rare: net/http checks a playlist names them
 	}
 	if req.accept != nil && (typ.kind == kindPlaylist || typ.kind == kindManifest) && acceptsGzip([]string{string(req.accept)}) {
 		return false
@@ -680,7 +680,7 @@ func (e *fileEntry) buildFastHeader() {
 	b = append(b, "\r\nLast-Modified: "...)
 	b = append(b, e.lastMod[0]...)
 	b = append(b, "\r\n"...)
-	if e.gz != nil {
+	if e.compressible() {
 		b = append(b, "Vary: Accept-Encoding\r\n"...)
 	}
 	e.fastHdr = b

@@ -12,7 +12,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -203,11 +205,11 @@ func TestHeaders(t *testing.T) {
 	for _, tc := range []struct {
 		path, ctype, cache string
 	}{
-		{"/vod/master.m3u8", "application/vnd.apple.mpegurl", "public, max-age=60"},
-		{"/vod/low/index.m3u8", "application/vnd.apple.mpegurl", "public, max-age=60"},
-		{"/vod/low/seg0.ts", "video/mp2t", "public, max-age=31536000, immutable"},
-		{"/vod/low/seg1.ts", "video/mp2t", "public, max-age=31536000, immutable"},
-		{"/vod/low/init.mp4", "video/mp4", "public, max-age=31536000, immutable"},
+		{"/vod/master.m3u8", "application/vnd.apple.mpegurl", "no-cache"},
+		{"/vod/low/index.m3u8", "application/vnd.apple.mpegurl", "no-cache"},
+		{"/vod/low/seg0.ts", "video/mp2t", "no-cache"},
+		{"/vod/low/seg1.ts", "video/mp2t", "no-cache"},
+		{"/vod/low/init.mp4", "video/mp4", "no-cache"},
 		{"/vod/k.key", "application/octet-stream", "private, no-cache"},
 		{"/live/index.m3u8", "application/vnd.apple.mpegurl", "no-cache"},
 		{"/live/seg0.ts", "video/mp2t", "no-cache"},
@@ -435,8 +437,7 @@ func TestLoopbackHosts(t *testing.T) {
 }
 
 // TestChangesAreSeen: a live playlist rewritten in place or replaced by a
-// rename is served fresh once StatTTL has passed, and the folder's segments
-// turn immutable once its playlist ends.
+// rename is served fresh once StatTTL has passed.
 func TestChangesAreSeen(t *testing.T) {
 	fx := newFixture(t)
 	h := newTestHandler(t, Config{Dir: fx.root, StatTTL: time.Millisecond})
@@ -457,7 +458,7 @@ func TestChangesAreSeen(t *testing.T) {
 	}
 	time.Sleep(5 * time.Millisecond)
 	resp := get(t, h, "/live/index.m3u8")
-	if b := body(t, resp); b != final || resp.Header.Get("Cache-Control") != "public, max-age=60" {
+	if b := body(t, resp); b != final || resp.Header.Get("Cache-Control") != "no-cache" {
 		t.Errorf("after rename %q %q", b, resp.Header.Get("Cache-Control"))
 	}
 	// the big file path re-reads metadata on every request
@@ -470,9 +471,28 @@ func TestChangesAreSeen(t *testing.T) {
 	if resp := get(t, h, "/vod/low/seg1.ts"); resp.StatusCode != 404 {
 		t.Errorf("removed segment: %d", resp.StatusCode)
 	}
-	time.Sleep(dirTTL + 50*time.Millisecond)
-	if cc := get(t, h, "/live/seg0.ts").Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-		t.Errorf("segment of an ended stream: %q", cc)
+}
+
+// TestServeRebuiltSegmentRevalidates: a segment of a finished folder is
+// not cached as immutable, and once rebuilt under the same name (--force,
+// a live restart) the old copy's ETag no longer validates.
+func TestServeRebuiltSegmentRevalidates(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root, StatTTL: time.Millisecond})
+	for _, p := range []string{"/vod/low/seg0.ts", "/vod/low/seg1.ts", "/vod/low/index.m3u8", "/vod/master.m3u8"} {
+		if cc := get(t, h, p).Header.Get("Cache-Control"); strings.Contains(cc, "immutable") || strings.Contains(cc, "max-age") {
+			t.Errorf("%s of a finished folder: Cache-Control %q", p, cc)
+		}
+	}
+	old := get(t, h, "/vod/low/seg0.ts").Header.Get("Etag")
+	if resp := get(t, h, "/vod/low/seg0.ts", "If-None-Match", old); resp.StatusCode != 304 {
+		t.Errorf("unchanged segment: %d", resp.StatusCode)
+	}
+	writeFile(t, filepath.Join(fx.root, "vod/low/seg0.ts"), []byte("rebuilt segment, new IV"))
+	time.Sleep(5 * time.Millisecond)
+	resp := get(t, h, "/vod/low/seg0.ts", "If-None-Match", old)
+	if b := body(t, resp); resp.StatusCode != 200 || b != "rebuilt segment, new IV" {
+		t.Errorf("rebuilt segment with the old ETag: %d %q", resp.StatusCode, b)
 	}
 }
 
@@ -524,4 +544,85 @@ func FuzzCleanName(f *testing.F) {
 			t.Fatalf("cleanName(%q) = %q", p, name)
 		}
 	})
+}
+
+// TestServeChecksSymlinkTarget: a symlink with a media name is served
+// only when its target is a file of the same kind: x.ts -> veza.db does
+// not publish the catalog, nor k.ts -> k.key a key.
+func TestServeChecksSymlinkTarget(t *testing.T) {
+	fx := newFixture(t)
+	mustSymlink(t, "veza.db", filepath.Join(fx.root, "x.ts"))
+	mustSymlink(t, "notes.txt", filepath.Join(fx.root, "vod/low/n.m3u8"))
+	mustSymlink(t, "../k.key", filepath.Join(fx.root, "vod/low/k.ts"))
+	mustSymlink(t, "in.ts", filepath.Join(fx.root, "chain.ts"))
+	h := newTestHandler(t, Config{Dir: fx.root})
+	_, addr := startServer(t, h)
+	for p, want := range map[string]int{"/x.ts": 404, "/vod/low/n.m3u8": 404, "/vod/low/k.ts": 404, "/in.ts": 200, "/chain.ts": 200} {
+		if code, _ := rawGet(t, addr, p); code != want {
+			t.Errorf("%s: %d, want %d", p, code, want)
+		}
+	}
+}
+
+// TestServeCapsRanges: a request with more ranges than maxRanges is
+// refused; a few ranges are answered.
+func TestServeCapsRanges(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root})
+	many := "bytes=0-0"
+	for i := 1; i < 200; i++ {
+		many += fmt.Sprintf(",%d-%d", 2*i, 2*i)
+	}
+	if resp := get(t, h, "/vod/low/seg1.ts", "Range", many); resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+		t.Errorf("200 ranges: %d", resp.StatusCode)
+	}
+	if resp := get(t, h, "/vod/low/seg1.ts", "Range", "bytes=0-9,100-109"); resp.StatusCode != http.StatusPartialContent {
+		t.Errorf("2 ranges: %d", resp.StatusCode)
+	}
+}
+
+// fileLoads reads veza_serve_file_loads_total from h's /metrics.
+func fileLoads(t *testing.T, h *Handler) int {
+	t.Helper()
+	for _, l := range strings.Split(body(t, get(t, h, "/metrics")), "\n") {
+		if v, ok := strings.CutPrefix(l, "veza_serve_file_loads_total "); ok {
+			n, err := strconv.Atoi(v)
+			must(t, err)
+			return n
+		}
+	}
+	t.Fatal("/metrics has no veza_serve_file_loads_total")
+	return 0
+}
+
+// TestServeReloadsChangedPlaylistOnce: many requests arriving together
+// for a playlist that changed read it from disk once, not once each.
+func TestServeReloadsChangedPlaylistOnce(t *testing.T) {
+	fx := newFixture(t)
+	name := filepath.Join(fx.root, "live/event.m3u8")
+	pl := "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:EVENT\n" + strings.Repeat("#EXTINF:2.0,\nseg0.ts\n", 4<<20/21)
+	writeFile(t, name, []byte(pl))
+	h := newTestHandler(t, Config{Dir: fx.root, StatTTL: time.Millisecond})
+	get(t, h, "/live/event.m3u8")
+	pl += "#EXTINF:2.0,\nseg0.ts\n"
+	writeFile(t, name, []byte(pl))
+	time.Sleep(5 * time.Millisecond)
+
+	before := fileLoads(t, h)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 16 {
+		wg.Go(func() {
+			<-start
+			resp := get(t, h, "/live/event.m3u8", "Accept-Encoding", "gzip")
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET: %d", resp.StatusCode)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := fileLoads(t, h) - before; n != 1 {
+		t.Errorf("16 requests for a changed playlist read it %d times, want 1", n)
+	}
 }

@@ -161,6 +161,10 @@ func New(cfg Config) (*Handler, error) {
 		registerRuntime(h.reg)
 	}
 	h.metrics = newMetrics(h.reg)
+	h.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "veza_serve_file_loads_total",
+		Help: "Files opened to (re)load the cache's entry of a file: new and changed files.",
+	}, func() float64 { return float64(h.files.reads.Load()) }))
 	if cfg.Catalog != nil {
 		h.reg.MustRegister(newCatalogCollector(cfg.Catalog))
 	}
@@ -172,10 +176,7 @@ func New(cfg Config) (*Handler, error) {
 // Close releases the folder and the files kept open. Requests still
 // running may fail.
 func (h *Handler) Close() error {
-	h.files.entries.Range(func(_, v any) bool {
-		h.files.retire(v.(*fileEntry))
-		return true
-	})
+	h.files.close()
 	return h.root.Close()
 }
 
@@ -255,8 +256,6 @@ var (
 	hdrGzip          = []string{"gzip"}
 	ccNoCache        = []string{"no-cache"}
 	ccPrivateNoCache = []string{"private, no-cache"}
-	ccPlaylistDone   = []string{"public, max-age=60"}
-	ccImmutable      = []string{"public, max-age=31536000, immutable"}
 )
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.Time) {
@@ -288,6 +287,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 			h.fail(w, rt, http.StatusForbidden, err.Error(), start)
 			return
 		}
+	}
+	if typ.kind == kindKey && !h.files.keyNamed(name) {
+		h.fail(w, rt, http.StatusNotFound, "not found", start)
+		return
 	}
 	e, f, err := h.files.open(name, typ)
 	if err != nil {
@@ -326,10 +329,11 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 		body = signPlaylist(e, h.signer, exp)
 		etag, clen = nil, []string{strconv.Itoa(len(body))}
 		hdr["Cache-Control"] = ccPrivateNoCache
-	case e.gz != nil:
+	case e.compressible():
 		hdr["Vary"] = hdrVaryAE
 		if _, ranged := r.Header["Range"]; !ranged && acceptsGzip(r.Header["Accept-Encoding"]) {
-			body, etag, clen = e.gz, e.gzEtag, e.gzLn
+			gz := e.gzipped()
+			body, etag, clen = gz.body, gz.etag, gz.len
 			hdr["Content-Encoding"] = hdrGzip
 		}
 	}
@@ -342,6 +346,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 	}
 
 	if conditional(r.Header) {
+		if strings.Count(r.Header.Get("Range"), ",") >= maxRanges {
+			h.fail(w, rt, http.StatusRequestedRangeNotSatisfiable, "too many ranges", start)
+			return
+		}
 		// Ranges and validators are rare next to plain GETs: let the
 		// standard library's well-tested code evaluate them, on the same
 		// bytes and headers.
@@ -371,6 +379,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 	h.metrics.observe(rt, http.StatusOK, n, start)
 }
 
+// maxRanges caps the ranges of one request: a player asks for one, and
+// each costs a multipart header and a seek.
+const maxRanges = 8
+
 // copyFile sends f through the ResponseWriter's ReadFrom, which hands the
 // file to the kernel (sendfile) once the headers are out.
 func copyFile(w http.ResponseWriter, f *os.File) (int64, error) {
@@ -380,18 +392,16 @@ func copyFile(w http.ResponseWriter, f *os.File) (int64, error) {
 	return io.Copy(w, f)
 }
 
+// cacheControl makes clients revalidate every file, with the ETag (which
+// changes with the file's size, mtime and inode) answered 304 when nothing
+// changed. Nothing is immutable: veza --force and a restarted live stream
+// write new bytes under the same names (seg_00000.ts, and with AES new
+// keys and IVs for them), and a cached old segment would not play with the
+// new playlist. On loopback a revalidation costs one round trip without a
+// body. Keys are private.
 func (h *Handler) cacheControl(e *fileEntry) []string {
-	switch e.typ.kind {
-	case kindPlaylist, kindManifest:
-		if e.finished {
-			return ccPlaylistDone
-		}
-		return ccNoCache
-	case kindKey:
+	if e.typ.kind == kindKey {
 		return ccPrivateNoCache
-	}
-	if h.files.dirFinished(e.dir, h.files.now()) {
-		return ccImmutable
 	}
 	return ccNoCache
 }
