@@ -121,11 +121,11 @@ func catalogFile(flag string) string {
 	return flag
 }
 
-// openCatalogForReading opens an existing catalog named by --catalog and
-// never creates one.
+// openCatalogForReading opens an existing catalog named by --catalog read
+// only: it never creates one, nor any file beside it.
 func openCatalogForReading(flag string) (*catalog.DB, error) {
 	path := catalogFile(flag)
-	db, err := catalog.OpenExisting(path)
+	db, err := catalog.OpenReadOnly(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("catalog %q: no such file (give --catalog FILE or the output folder holding %s)", path, catalog.FileName)
 	}

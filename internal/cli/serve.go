@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,12 @@ type ServeOptions struct {
 	Addr string
 	// SignKey, when set, requires signed links.
 	SignKey string
+	// SignKeyFile is a file holding the signing key, read at start.
+	SignKeyFile string
+	// SignStatus makes /metrics and /readyz need signed links too.
+	SignStatus bool
+	// CORS is the one origin whose pages may read the files served.
+	CORS string
 	// SignTTL is how long links printed and handed out by pages last.
 	SignTTL time.Duration
 	// CatalogPath is the catalog to show; empty means DIR/veza.db when it
@@ -64,6 +71,9 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 			if opts.SignTTL <= 0 {
 				return usageErrorf("--sign-ttl must be positive")
 			}
+			if opts.SignKey != "" && opts.SignKeyFile != "" {
+				return usageErrorf("give --sign-key or --sign-key-file, not both")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -71,7 +81,10 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 		},
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "address to listen on (host:port)")
-	cmd.Flags().StringVar(&opts.SignKey, "sign-key", "", "require HMAC-SHA256 signed, expiring links made with this key")
+	cmd.Flags().StringVar(&opts.SignKey, "sign-key", "", "require HMAC-SHA256 signed, expiring links made with this key (16 bytes or more; also VEZA_SERVE_SIGN_KEY)")
+	cmd.Flags().StringVar(&opts.SignKeyFile, "sign-key-file", "", "read the signing key from this file (a final newline is dropped)")
+	cmd.Flags().BoolVar(&opts.SignStatus, "sign-status", false, "with a signing key, /metrics and /readyz need signed links too")
+	cmd.Flags().StringVar(&opts.CORS, "cors", "", "let web pages of this origin (scheme://host[:port], or *) read the media; keys never")
 	cmd.Flags().DurationVar(&opts.SignTTL, "sign-ttl", 6*time.Hour, "how long signed links handed out stay valid")
 	cmd.Flags().StringVar(&opts.CatalogPath, "catalog", "", "catalog to list and serve through the API (default DIR/"+catalog.FileName+" if present)")
 	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+player.HLSJSVersion)
@@ -101,15 +114,28 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	default:
 		opts.IO.Debugf("hls.js from %s", from)
 	}
+	key := []byte(opts.SignKey)
+	if opts.SignKeyFile != "" {
+		if key, err = os.ReadFile(opts.SignKeyFile); err != nil {
+			return fmt.Errorf("serve: signing key: %w", err)
+		}
+		key = bytes.TrimRight(key, "\r\n")
+		if len(key) == 0 {
+			return fmt.Errorf("serve: signing key file %q is empty", opts.SignKeyFile)
+		}
+	}
 	h, err := serve.New(serve.Config{
-		Dir:      opts.Dir,
-		Catalog:  db,
-		FFmpeg:   opts.FFmpeg,
-		PlayerJS: js,
+		Dir:        opts.Dir,
+		Hosts:      serve.LoopbackHosts(opts.Addr),
+		CORSOrigin: opts.CORS,
+		Catalog:    db,
+		FFmpeg:     opts.FFmpeg,
+		PlayerJS:   js,
 		PlayerHelp: "Start veza serve once with npm installed and network access: it fetches hls.js " + player.HLSJSVersion +
 			" with npm pack into your cache folder and checks its hash. Or pass --player-js PATH to a copy of dist/hls.min.js.",
-		SignKey: []byte(opts.SignKey),
-		SignTTL: opts.SignTTL,
+		SignKey:    key,
+		SignTTL:    opts.SignTTL,
+		SignStatus: opts.SignStatus,
 	})
 	if err != nil {
 		return err
@@ -126,7 +152,13 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	srv := &serve.Server{Handler: h}
 	url := "http://" + ln.Addr().String() + "/"
 	if s := h.Signer(); s != nil {
-		url = "http://" + ln.Addr().String() + s.URL("/", time.Now().Add(opts.SignTTL))
+		// The signed link opens everything until it expires: only a
+		// person at a terminal sees it, not a log file.
+		if opts.IO.ErrTTY {
+			url = "http://" + ln.Addr().String() + s.URL("/", time.Now().Add(opts.SignTTL))
+		} else {
+			opts.IO.Logf("links are signed; the signed index link is printed on a terminal only")
+		}
 	}
 	opts.IO.Logf("serving %s on %s (Ctrl-C stops)", opts.Dir, url)
 
@@ -162,7 +194,7 @@ func openServeCatalog(opts *ServeOptions) (*catalog.DB, error) {
 			return nil, nil
 		}
 	}
-	return catalog.OpenExisting(path)
+	return catalog.OpenReadOnly(path)
 }
 
 // isLoopback says whether a listening address only accepts local

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/veza-media/veza/pkg/serve"
 )
 
 func TestServeFlags(t *testing.T) {
@@ -145,7 +147,7 @@ func TestServeRunsAndStops(t *testing.T) {
 func TestServeSignedAndOffLoopback(t *testing.T) {
 	dir := t.TempDir()
 	var log syncBuffer
-	opts := &ServeOptions{IO: &IOStreams{Out: io.Discard, ErrOut: &log}, Dir: dir, Addr: "0.0.0.0:0", SignKey: "k", SignTTL: time.Hour}
+	opts := &ServeOptions{IO: &IOStreams{Out: io.Discard, ErrOut: &log, ErrTTY: true}, Dir: dir, Addr: "0.0.0.0:0", SignKey: "k-0123456789abcdef", SignTTL: time.Hour}
 	url, stop := startServe(t, opts, &log)
 	if !strings.Contains(log.String(), "warning: listening on") {
 		t.Errorf("no warning for 0.0.0.0:\n%s", log.String())
@@ -170,6 +172,35 @@ func TestServeSignedAndOffLoopback(t *testing.T) {
 	}
 }
 
+// TestServeSignKeyFile: the key comes from --sign-key-file without its
+// final newline, and off a terminal the log holds no signed link (one that
+// opens everything until it expires).
+func TestServeSignKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte("0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	opts := &ServeOptions{IO: &IOStreams{Out: io.Discard, ErrOut: &log}, Dir: dir, Addr: "127.0.0.1:0", SignKeyFile: keyFile, SignTTL: time.Hour}
+	url, stop := startServe(t, opts, &log)
+	defer stop()
+	if strings.Contains(log.String(), "sig=") {
+		t.Errorf("signed link logged off a terminal:\n%s", log.String())
+	}
+	signed := strings.TrimSuffix(url, "/") + serve.NewSigner([]byte("0123456789abcdef")).URL("/", time.Now().Add(time.Hour))
+	for target, want := range map[string]int{signed: 200, url: 403} {
+		resp, err := http.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", target, resp.StatusCode, want)
+		}
+	}
+}
+
 func TestServeBadInput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")
@@ -182,6 +213,8 @@ func TestServeBadInput(t *testing.T) {
 		{ServeOptions{Dir: file}, "not a folder"},
 		{ServeOptions{Dir: dir, CatalogPath: filepath.Join(dir, "x.db")}, "x.db"},
 		{ServeOptions{Dir: dir, PlayerJS: filepath.Join(dir, "hls.js")}, "hls.js"},
+		{ServeOptions{Dir: dir, SignKey: "short"}, "at least 16"},
+		{ServeOptions{Dir: dir, SignKeyFile: filepath.Join(dir, "no-key")}, "no-key"},
 	} {
 		o := tc.opts
 		o.IO = &IOStreams{Out: io.Discard, ErrOut: io.Discard}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/player"
@@ -180,7 +182,7 @@ func TestHealthAndReady(t *testing.T) {
 	}
 	resp := get(t, h, "/readyz")
 	rd := decode[readiness](t, body(t, resp))
-	if resp.StatusCode != 200 || !rd.Ready || rd.Checks["catalog"] != "ok" || !strings.HasSuffix(rd.Checks["ffmpeg"], "ffmpeg") {
+	if resp.StatusCode != 200 || !rd.Ready || rd.Checks["catalog"] != "ok" || rd.Checks["ffmpeg"] != "ok" {
 		t.Errorf("/readyz %d %+v", resp.StatusCode, rd)
 	}
 
@@ -197,6 +199,64 @@ func TestHealthAndReady(t *testing.T) {
 	h3 := newTestHandler(t, Config{Dir: fx.root, Catalog: broken})
 	if resp := get(t, h3, "/readyz"); resp.StatusCode != 503 {
 		t.Errorf("/readyz with a closed catalog: %d", resp.StatusCode)
+	}
+}
+
+// TestServeStatusSaysNoPaths: /readyz and /metrics, often open to anyone
+// who can connect, name neither the folder, the catalog nor ffmpeg's
+// place, healthy or not.
+func TestServeStatusSaysNoPaths(t *testing.T) {
+	fx := newFixture(t)
+	reader, writer := catalogPair(t, fx)
+	seedCatalog(t, writer)
+	h := newTestHandler(t, Config{Dir: fx.root, Catalog: reader})
+	ff, err := exec.LookPath("ffmpeg")
+	must(t, err)
+	broken, err := catalog.OpenExisting(catalog.DefaultPath(fx.root))
+	must(t, err)
+	broken.Close()
+	hb := newTestHandler(t, Config{Dir: fx.root, Catalog: broken, FFmpeg: filepath.Join(fx.root, "no-ffmpeg")})
+	for _, tc := range []struct {
+		h    *Handler
+		path string
+	}{{h, "/readyz"}, {h, "/metrics"}, {hb, "/readyz"}} {
+		b := body(t, get(t, tc.h, tc.path))
+		for _, p := range []string{fx.root, filepath.Dir(ff), "no-ffmpeg", catalog.FileName} {
+			if strings.Contains(b, p) {
+				t.Errorf("%s names %s:\n%s", tc.path, p, b)
+			}
+		}
+	}
+}
+
+// TestServeSignStatus: with SignStatus, /readyz and /metrics need a
+// signed link; /healthz stays open.
+func TestServeSignStatus(t *testing.T) {
+	fx := newFixture(t)
+	key := []byte("0123456789abcdef")
+	h := newTestHandler(t, Config{Dir: fx.root, SignKey: key, SignStatus: true})
+	for _, p := range []string{"/readyz", "/metrics"} {
+		if resp := get(t, h, p); resp.StatusCode != 403 {
+			t.Errorf("unsigned %s: %d", p, resp.StatusCode)
+		}
+		if resp := get(t, h, h.Signer().URL(p, time.Now().Add(time.Hour))); resp.StatusCode != 200 {
+			t.Errorf("signed %s: %d", p, resp.StatusCode)
+		}
+	}
+	if resp := get(t, h, "/healthz"); resp.StatusCode != 200 {
+		t.Errorf("/healthz: %d", resp.StatusCode)
+	}
+	open := newTestHandler(t, Config{Dir: fx.root, SignKey: key})
+	if resp := get(t, open, "/metrics"); resp.StatusCode != 200 {
+		t.Errorf("/metrics without SignStatus: %d", resp.StatusCode)
+	}
+}
+
+// TestServeRefusesShortSignKey: a key under MinSignKeyLen bytes is
+// refused.
+func TestServeRefusesShortSignKey(t *testing.T) {
+	if _, err := New(Config{Dir: t.TempDir(), SignKey: []byte("short key")}); err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Errorf("9-byte key: %v", err)
 	}
 }
 

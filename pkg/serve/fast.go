@@ -36,18 +36,28 @@ type Server struct {
 	// Handler answers every request. Required.
 	Handler *Handler
 	// IdleTimeout closes a keep-alive connection that sends nothing for
-	// this long, and bounds the time to read one request's headers on the
-	// fast path. It defaults to 2 minutes.
+	// this long between requests. It defaults to 2 minutes.
 	IdleTimeout time.Duration
-	// ReadHeaderTimeout bounds reading a request's headers on
-	// connections net/http serves. It defaults to 10 seconds.
+	// ReadHeaderTimeout bounds reading a request's headers: from the
+	// connection's start for its first request, from the first byte for
+	// the next ones. It defaults to 10 seconds.
 	ReadHeaderTimeout time.Duration
+	// WriteTimeout bounds writing one response, so a client that stops
+	// reading cannot hold a connection for ever. It defaults to 5 minutes.
+	WriteTimeout time.Duration
+	// MaxConns caps the connections open at once. At the cap, connections
+	// idle between requests are closed to make room, and new ones wait in
+	// the listen queue until one ends. It defaults to 512.
+	MaxConns int
 	// ErrorLog receives net/http's errors (bad handshakes, panics). It
 	// defaults to discarding them: the library prints nothing.
 	ErrorLog *log.Logger
 
 	mu       sync.Mutex
 	ln       net.Listener
+	slots    chan struct{} // one element per open connection
+	stop     chan struct{} // closed by Shutdown and Close
+	stopOnce sync.Once
 	conns    map[*fastConn]struct{}
 	slow     *http.Server
 	slowLn   *chanListener
@@ -58,11 +68,20 @@ type Server struct {
 
 // fastConn is one connection served by the fast path.
 type fastConn struct {
-	c    net.Conn
-	br   *bufio.Reader
-	buf  []byte
-	idle atomic.Bool
+	c     net.Conn
+	br    *bufio.Reader
+	buf   []byte
+	state atomic.Int32 // connBusy, connNew or connIdle
 }
+
+// States of a fastConn. Shutdown wakes connections waiting for a request
+// (connNew and connIdle); the connection cap reclaims only connIdle ones,
+// since a new connection's first request may be on its way.
+const (
+	connBusy int32 = iota
+	connNew
+	connIdle
+)
 
 var fastConnPool = sync.Pool{New: func() any {
 	return &fastConn{br: bufio.NewReaderSize(nil, 4096), buf: make([]byte, 0, 2048)}
@@ -83,15 +102,24 @@ func (s *Server) init(ln net.Listener) error {
 	if s.ReadHeaderTimeout <= 0 {
 		s.ReadHeaderTimeout = 10 * time.Second
 	}
+	if s.WriteTimeout <= 0 {
+		s.WriteTimeout = 5 * time.Minute
+	}
+	if s.MaxConns <= 0 {
+		s.MaxConns = 512
+	}
 	if s.ErrorLog == nil {
 		s.ErrorLog = log.New(io.Discard, "", 0)
 	}
 	s.ln = ln
 	s.conns = map[*fastConn]struct{}{}
+	s.slots = make(chan struct{}, s.MaxConns)
+	s.stop = make(chan struct{})
 	s.slowLn = &chanListener{addr: ln.Addr(), ch: make(chan net.Conn), done: make(chan struct{})}
 	s.slow = &http.Server{
 		Handler:           s.Handler,
 		ReadHeaderTimeout: s.ReadHeaderTimeout,
+		WriteTimeout:      s.WriteTimeout,
 		IdleTimeout:       s.IdleTimeout,
 		ErrorLog:          s.ErrorLog,
 	}
@@ -108,19 +136,29 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	var backoff time.Duration
 	for {
+		if !s.acquire() {
+			return http.ErrServerClosed
+		}
 		c, err := ln.Accept()
 		if err != nil {
+			s.release()
 			if s.closing.Load() {
 				return http.ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// out of file descriptors and the like: wait, as net/http does
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return err
 			}
-			return err
+			// Out of file descriptors (EMFILE), a connection reset before
+			// it was accepted and the like: wait and go on, as net/http
+			// does. Whatever the error, a preview server that exits is
+			// worse than one that waits.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(backoff):
+			case <-s.stop:
+				return http.ErrServerClosed
+			}
+			continue
 		}
 		backoff = 0
 		fc := fastConnPool.Get().(*fastConn)
@@ -130,6 +168,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		if s.closing.Load() {
 			s.mu.Unlock()
 			c.Close()
+			s.release()
 			continue
 		}
 		s.conns[fc] = struct{}{}
@@ -139,19 +178,59 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 }
 
+// acquire takes a connection slot and, while none is free, closes the
+// connections idle between requests (again every 50 ms: a busy one may
+// turn idle meanwhile). It returns false when the server is stopping.
+func (s *Server) acquire() bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		for fc := range s.conns {
+			if fc.state.Load() == connIdle {
+				fc.c.SetReadDeadline(time.Unix(1, 0)) // wakes the idle read, which ends the connection
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case s.slots <- struct{}{}:
+			return true
+		case <-s.stop:
+			return false
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) release() { <-s.slots }
+
+func (s *Server) stopAccepting() {
+	s.closing.Store(true)
+	s.stopOnce.Do(func() {
+		if s.stop != nil {
+			close(s.stop)
+		}
+	})
+}
+
 // Shutdown stops accepting, closes idle connections, lets requests in
 // flight finish and waits for them until ctx ends; then it closes what is
 // left and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closing.Store(true)
 	s.mu.Lock()
+	s.stopAccepting()
 	if s.ln == nil {
 		s.mu.Unlock()
 		return nil
 	}
 	s.ln.Close()
 	for fc := range s.conns {
-		if fc.idle.Load() {
+		if fc.state.Load() != connBusy {
 			fc.c.SetReadDeadline(time.Unix(1, 0)) // wakes the idle read
 		}
 	}
@@ -176,8 +255,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close closes the listener and every connection at once.
 func (s *Server) Close() error {
-	s.closing.Store(true)
 	s.mu.Lock()
+	s.stopAccepting()
 	if s.ln == nil {
 		s.mu.Unlock()
 		return nil
@@ -209,23 +288,35 @@ func (s *Server) serveConn(fc *fastConn) {
 			fc.c = nil
 			fc.br.Reset(nil)
 			fastConnPool.Put(fc)
+			s.release()
 		}
 		s.wg.Done()
 	}()
-	for {
-		fc.idle.Store(true)
-		fc.c.SetReadDeadline(time.Now().Add(s.IdleTimeout))
-		if s.closing.Load() { // checked after idle is set: Shutdown sees one or the other
+	// The first request's headers must come within ReadHeaderTimeout of
+	// the connection's start; a later one may wait IdleTimeout for its
+	// first byte, then ReadHeaderTimeout for the rest of its headers.
+	fc.state.Store(connNew)
+	fc.c.SetReadDeadline(time.Now().Add(s.ReadHeaderTimeout))
+	for first := true; ; first = false {
+		if !first {
+			fc.state.Store(connIdle)
+			fc.c.SetReadDeadline(time.Now().Add(s.IdleTimeout))
+		}
+		if s.closing.Load() { // checked after the state is set: Shutdown sees one or the other
 			return
 		}
 		if _, err := fc.br.Peek(1); err != nil {
 			return
 		}
-		fc.idle.Store(false)
+		fc.state.Store(connBusy)
+		if !first {
+			fc.c.SetReadDeadline(time.Now().Add(s.ReadHeaderTimeout))
+		}
 		req, ok, err := readFastRequest(fc.br)
 		if err != nil {
 			return
 		}
+		fc.c.SetWriteDeadline(time.Now().Add(s.WriteTimeout))
 		if !ok || !s.Handler.serveFast(fc, &req) {
 			handedOff = s.handOff(fc)
 			return
@@ -240,7 +331,8 @@ func (s *Server) serveConn(fc *fastConn) {
 // handOff gives the connection, its unread bytes first, to net/http.
 func (s *Server) handOff(fc *fastConn) bool {
 	fc.c.SetReadDeadline(time.Time{})
-	hc := &handedConn{Conn: fc.c, r: fc.br}
+	fc.c.SetWriteDeadline(time.Time{})
+	hc := &handedConn{Conn: fc.c, r: fc.br, release: s.release}
 	select {
 	case s.slowLn.ch <- hc:
 		return true
@@ -250,9 +342,18 @@ func (s *Server) handOff(fc *fastConn) bool {
 }
 
 // handedConn is a connection whose first bytes were already read into r.
+// It keeps its connection slot until net/http closes it.
 type handedConn struct {
 	net.Conn
-	r *bufio.Reader
+	r       *bufio.Reader
+	release func()
+	once    sync.Once
+}
+
+func (c *handedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
@@ -304,6 +405,7 @@ type fastRequest struct {
 	path   []byte
 	size   int // bytes of the request line and headers
 	close  bool
+	host   []byte
 	accept []byte // Accept-Encoding value, nil when absent
 }
 
@@ -374,6 +476,7 @@ func readFastRequest(br *bufio.Reader) (req fastRequest, ok bool, err error) {
 				return req, false, nil // duplicate or bad Host: 400 from net/http
 			}
 			host = true
+			req.host = value
 		case bytes.EqualFold(name, []byte("connection")):
 			if containsToken(value, "close") {
 				req.close = true
@@ -472,6 +575,9 @@ func (h *Handler) serveFast(fc *fastConn, req *fastRequest) bool {
 	if h.signer != nil {
 		return false
 	}
+	if h.hosts != nil && !h.hosts[string(hostOnly(req.host))] {
+		return false // net/http normalizes the name or answers 403
+	}
 	start := time.Now()
 	p := string(req.path)
 	if reservedPath(p) {
@@ -482,8 +588,8 @@ func (h *Handler) serveFast(fc *fastConn, req *fastRequest) bool {
 		return false
 	}
 	typ, ok := typeOf(name)
-	if !ok {
-		return false
+	if !ok || typ.kind == kindKey {
+		return false // keys are rare: net/http checks a playlist names them
 	}
 	if req.accept != nil && (typ.kind == kindPlaylist || typ.kind == kindManifest) && acceptsGzip([]string{string(req.accept)}) {
 		return false
@@ -532,9 +638,7 @@ func (h *Handler) serveFast(fc *fastConn, req *fastRequest) bool {
 		if f != nil {
 			src = f
 		}
-		fc.c.SetWriteDeadline(start.Add(fastWriteTimeout))
 		n, werr = sendHeadAndFile(fc.c, head, src, e.size)
-		fc.c.SetWriteDeadline(time.Time{})
 		if errors.Is(werr, errFileGone) {
 			// The entry was replaced while this request began and its
 			// descriptor is closed: nothing went out, so net/http can
@@ -548,10 +652,6 @@ func (h *Handler) serveFast(fc *fastConn, req *fastRequest) bool {
 	h.metrics.observe(fileRoute(typ.kind), http.StatusOK, n, start)
 	return true
 }
-
-// fastWriteTimeout bounds sending one file on the fast path, so a client
-// that stops reading cannot hold a connection for ever.
-const fastWriteTimeout = 5 * time.Minute
 
 // reservedPath says whether p is one of the Handler's own routes.
 func reservedPath(p string) bool {
@@ -580,7 +680,7 @@ func (e *fileEntry) buildFastHeader() {
 	b = append(b, "\r\nLast-Modified: "...)
 	b = append(b, e.lastMod[0]...)
 	b = append(b, "\r\n"...)
-	if e.gz != nil {
+	if e.compressible() {
 		b = append(b, "Vary: Accept-Encoding\r\n"...)
 	}
 	e.fastHdr = b

@@ -184,7 +184,7 @@ func TestServerEdgeCases(t *testing.T) {
 
 func TestServerSignedGoesToNetHTTP(t *testing.T) {
 	fx := newFixture(t)
-	h := newTestHandler(t, Config{Dir: fx.root, SignKey: []byte("k")})
+	h := newTestHandler(t, Config{Dir: fx.root, SignKey: []byte("k-0123456789abcdef")})
 	_, addr := startServer(t, h)
 	if r := exchange(t, addr, "GET /vod/low/seg0.ts HTTP/1.1\r\nHost: x\r\n\r\n", 1)[0]; r.StatusCode != 403 {
 		t.Errorf("unsigned through Server: %d", r.StatusCode)

@@ -25,10 +25,14 @@ const (
 	maxCachedMedia    = 64 << 10
 	maxCacheBytes     = 256 << 20
 	maxCacheEntries   = 16384
-	// dirTTL is how long a folder's finished/unfinished state is trusted.
-	// A live stream that ends gets long-lived segment headers at most this
-	// late, which costs nothing but an extra revalidation.
+	// dirTTL is how long the list of keys a folder's playlists name is
+	// trusted.
 	dirTTL = time.Second
+	// fdIdle is how long a shared descriptor stays open unused, and
+	// sweepEvery how often descriptors are checked: a descriptor pins its
+	// file's disk space, even after a live window deleted the file.
+	fdIdle     = 10 * time.Second
+	sweepEvery = time.Second
 )
 
 // fileCache keeps what the hot path needs about each file served: its
@@ -40,14 +44,76 @@ type fileCache struct {
 	epoch time.Time
 
 	entries sync.Map // string -> *fileEntry
-	dirs    sync.Map // string -> *dirState
+	keyDirs sync.Map // string -> *keyDir
 	count   atomic.Int64
-	bytes   atomic.Int64
+	bytes   atomic.Int64 // of bodies; gzip forms, made on demand, are smaller
 	fds     atomic.Int64
+	reads   atomic.Int64 // files opened to load an entry
+
+	// loading holds the loads in progress, so that requests for a file
+	// that changed wait for one read of it instead of each reading it.
+	mu      sync.Mutex
+	loading map[string]*flight
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// flight is one load of a file that other requests wait for.
+type flight struct {
+	done chan struct{}
+	e    *fileEntry
+	err  error
 }
 
 func newFileCache(root *os.Root, ttl time.Duration) *fileCache {
-	return &fileCache{root: root, ttl: int64(ttl), epoch: time.Now()}
+	c := &fileCache{root: root, ttl: int64(ttl), epoch: time.Now(), loading: map[string]*flight{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go c.sweep()
+	return c
+}
+
+// sweep closes, every sweepEvery, the shared descriptors unused for fdIdle
+// and those whose file was deleted, until close.
+func (c *fileCache) sweep() {
+	defer close(c.done)
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		now := c.now()
+		c.entries.Range(func(k, v any) bool {
+			e := v.(*fileEntry)
+			if e.fd != nil && (now-e.used.Load() > int64(fdIdle) || deleted(e.fd)) {
+				c.drop(k.(string), e)
+			}
+			return true
+		})
+	}
+}
+
+// deleted says whether f's file has no name left.
+func deleted(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return true
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink == 0
+}
+
+// close stops the sweeper and closes every shared descriptor.
+func (c *fileCache) close() {
+	close(c.stop)
+	<-c.done
+	c.entries.Range(func(_, v any) bool {
+		c.retire(v.(*fileEntry))
+		return true
+	})
 }
 
 // now is a monotonic clock in nanoseconds, immune to wall-clock jumps.
@@ -65,17 +131,13 @@ type fileEntry struct {
 
 	ctype, etag, lastMod, clen []string
 
-	// body is the whole file when it is small enough to keep; gz is its
-	// gzip form for playlists and manifests.
-	body         []byte
-	gz           []byte
-	gzEtag, gzLn []string
+	// body is the whole file when it is small enough to keep.
+	body []byte
+	// gz is body's gzip form for playlists and manifests, made by the
+	// first request that accepts it (see gzipped).
+	gzOnce sync.Once
+	gz     *gzForm
 
-	// finished: a media playlist with EXT-X-ENDLIST, a master whose every
-	// variant is finished, or a static MPD.
-	finished bool
-	// master: the playlist lists variants (EXT-X-STREAM-INF).
-	master bool
 	// uris are the places of the URIs in body, for signing.
 	uris []uriSpan
 	// fastHdr holds the header lines Server writes for this version.
@@ -85,8 +147,40 @@ type fileEntry struct {
 	// its position is never used and any number of requests share it.
 	fd      *os.File
 	retired sync.Once
+	used    atomic.Int64 // when a request last had fd, in fileCache.now
 
 	checked atomic.Int64
+}
+
+// gzForm is a body compressed, with its own validator and length.
+type gzForm struct {
+	body      []byte
+	etag, len []string
+}
+
+// compressible says whether the entry is a playlist or manifest kept in
+// memory, which gzipped answers.
+func (e *fileEntry) compressible() bool {
+	return e.body != nil && (e.typ.kind == kindPlaylist || e.typ.kind == kindManifest)
+}
+
+// gzipped returns the gzip form of a compressible entry, compressing it on
+// first use. The level is the fastest: a live EVENT playlist of megabytes
+// changes every segment, and best compression saved a few percent for many
+// times the time.
+func (e *fileEntry) gzipped() *gzForm {
+	e.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(e.body)
+		zw.Close()
+		e.gz = &gzForm{
+			body: buf.Bytes(),
+			etag: []string{strings.TrimSuffix(e.etag[0], `"`) + `-gz"`},
+			len:  []string{strconv.Itoa(buf.Len())},
+		}
+	})
+	return e.gz
 }
 
 func (e *fileEntry) same(fi fs.FileInfo) bool {
@@ -120,9 +214,7 @@ func newEntry(name string, typ fileType, fi fs.FileInfo) *fileEntry {
 const httpTimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 // setBody keeps the file's bytes and derives what depends on them.
-// nested is set while a master's variants are being read: a master met
-// then is not followed further, so masters naming masters cannot loop.
-func (e *fileEntry) setBody(c *fileCache, b []byte, nested bool) {
+func (e *fileEntry) setBody(b []byte) {
 	e.body = b
 	if int64(len(b)) != e.size {
 		// The file changed while it was read: keep what was read, and let
@@ -130,50 +222,9 @@ func (e *fileEntry) setBody(c *fileCache, b []byte, nested bool) {
 		e.size = int64(len(b))
 		e.clen = []string{strconv.Itoa(len(b))}
 	}
-	switch e.typ.kind {
-	case kindPlaylist:
-		e.master = bytes.Contains(b, []byte("#EXT-X-STREAM-INF"))
+	if e.typ.kind == kindPlaylist {
 		e.uris = playlistURIs(b)
-		if e.master {
-			e.finished = !nested && c.variantsFinished(e)
-		} else {
-			e.finished = bytes.Contains(b, []byte("#EXT-X-ENDLIST"))
-		}
-	case kindManifest:
-		e.finished = !bytes.Contains(b, []byte(`type="dynamic"`))
 	}
-	if e.typ.kind == kindPlaylist || e.typ.kind == kindManifest {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(b)
-		zw.Close()
-		e.gz = buf.Bytes()
-		e.gzEtag = []string{strings.TrimSuffix(e.etag[0], `"`) + `-gz"`}
-		e.gzLn = []string{strconv.Itoa(len(e.gz))}
-	}
-}
-
-// variantsFinished says whether every playlist a master names (variants
-// and renditions) is a finished media playlist.
-func (c *fileCache) variantsFinished(e *fileEntry) bool {
-	n := 0
-	for _, u := range e.uris {
-		uri := string(e.body[u.start:u.end])
-		name, ok := resolveURI(e.dir, uri)
-		if !ok {
-			return false
-		}
-		t, ok := typeOf(name)
-		if !ok || t.kind != kindPlaylist {
-			continue // an I-frame playlist's or session key's URI
-		}
-		v, err := c.lookup(name, t, true)
-		if err != nil || v.body == nil || v.master || !v.finished {
-			return false
-		}
-		n++
-	}
-	return n > 0
 }
 
 // resolveURI resolves a relative playlist URI against the folder of the
@@ -210,7 +261,7 @@ const maxOpenFiles = 256
 // most every ttl). A file too large to keep in memory may come with an open
 // fd shared by all requests (see fileEntry.fd).
 func (c *fileCache) entry(name string, typ fileType) (*fileEntry, error) {
-	return c.lookup(name, typ, false)
+	return c.lookup(name, typ)
 }
 
 // open returns the entry of name and, for a file not kept in memory, a
@@ -218,11 +269,11 @@ func (c *fileCache) entry(name string, typ fileType) (*fileEntry, error) {
 // describes exactly what the handle holds, even if the file changed since
 // the last stat.
 func (c *fileCache) open(name string, typ fileType) (*fileEntry, *os.File, error) {
-	e, err := c.lookup(name, typ, false)
+	e, err := c.lookup(name, typ)
 	if err != nil || e.body != nil {
 		return e, nil, err
 	}
-	f, err := c.root.Open(name)
+	f, err := c.openFile(name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -243,10 +294,13 @@ func (c *fileCache) open(name string, typ fileType) (*fileEntry, *os.File, error
 	return e, f, nil
 }
 
-func (c *fileCache) lookup(name string, typ fileType, nested bool) (*fileEntry, error) {
+func (c *fileCache) lookup(name string, typ fileType) (*fileEntry, error) {
 	now := c.now()
 	if v, ok := c.entries.Load(name); ok {
 		e := v.(*fileEntry)
+		if e.fd != nil {
+			e.used.Store(now)
+		}
 		if now-e.checked.Load() < c.ttl {
 			return e, nil
 		}
@@ -260,21 +314,82 @@ func (c *fileCache) lookup(name string, typ fileType, nested bool) (*fileEntry, 
 			return e, nil
 		}
 	}
-	f, err := c.root.Open(name)
+	c.mu.Lock()
+	if fl, ok := c.loading[name]; ok {
+		c.mu.Unlock()
+		<-fl.done
+		return fl.e, fl.err
+	}
+	fl := &flight{done: make(chan struct{})}
+	c.loading[name] = fl
+	c.mu.Unlock()
+	fl.e, fl.err = c.read(name, typ, now)
+	c.mu.Lock()
+	delete(c.loading, name)
+	c.mu.Unlock()
+	close(fl.done)
+	return fl.e, fl.err
+}
+
+// read opens name, which must be a regular file reached through links
+// whose targets have name's kind, and loads its entry.
+func (c *fileCache) read(name string, typ fileType, now int64) (*fileEntry, error) {
+	if err := c.checkLinks(name, typ); err != nil {
+		return nil, err
+	}
+	f, err := c.openFile(name)
 	if err != nil {
 		return nil, err
 	}
+	c.reads.Add(1)
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	return c.load(name, typ, f, fi, now, nested)
+	return c.load(name, typ, f, fi, now)
+}
+
+// maxLinks bounds the chain of symlinks checkLinks follows.
+const maxLinks = 8
+
+// checkLinks refuses a name that is a symlink to a file of another kind:
+// x.ts -> veza.db must not serve the catalog as a segment. The chain is
+// followed by its text, folder by folder; the root's own checks still
+// keep the file inside the root.
+func (c *fileCache) checkLinks(name string, typ fileType) error {
+	for range maxLinks {
+		fi, err := c.root.Lstat(name)
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		target, err := c.root.Readlink(name)
+		if err != nil {
+			return err
+		}
+		if path.IsAbs(target) {
+			return fs.ErrNotExist
+		}
+		name = path.Join(path.Dir(name), target)
+		if t, ok := typeOf(name); !ok || t.kind != typ.kind || !fs.ValidPath(name) {
+			return fs.ErrNotExist
+		}
+	}
+	return fs.ErrNotExist
+}
+
+// openFile opens name for reading without blocking on a FIFO or device:
+// load then refuses what is not a regular file.
+func (c *fileCache) openFile(name string) (*os.File, error) {
+	return c.root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 }
 
 // load builds the entry of an open file, which it keeps or closes, and
 // stores it.
-func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, now int64, nested bool) (*fileEntry, error) {
+func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, now int64) (*fileEntry, error) {
 	if fi.IsDir() {
 		f.Close()
 		return nil, errIsDir
@@ -291,6 +406,7 @@ func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, 
 	if e.size > limit || c.bytes.Load()+e.size > maxCacheBytes {
 		if c.fds.Add(1) <= maxOpenFiles {
 			e.fd = f
+			e.used.Store(now)
 		} else {
 			c.fds.Add(-1)
 			f.Close()
@@ -306,12 +422,10 @@ func (c *fileCache) load(name string, typ fileType, f *os.File, fi fs.FileInfo, 
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err
 	}
-	e.setBody(c, b[:n], nested)
+	e.setBody(b[:n])
 	e.buildFastHeader()
 	e.checked.Store(now)
-	if !(nested && e.master) { // its finished flag was not worked out
-		c.store(name, e)
-	}
+	c.store(name, e)
 	return e, nil
 }
 
@@ -343,76 +457,78 @@ func (c *fileCache) store(name string, e *fileEntry) {
 	if !loaded {
 		c.count.Add(1)
 	} else {
-		c.bytes.Add(-int64(len(old.(*fileEntry).body) + len(old.(*fileEntry).gz)))
+		c.bytes.Add(-int64(len(old.(*fileEntry).body)))
 		c.retire(old.(*fileEntry))
 	}
-	c.bytes.Add(int64(len(e.body) + len(e.gz)))
+	c.bytes.Add(int64(len(e.body)))
 }
 
 func (c *fileCache) drop(name string, e *fileEntry) {
 	if c.entries.CompareAndDelete(name, e) {
 		c.count.Add(-1)
-		c.bytes.Add(-int64(len(e.body) + len(e.gz)))
+		c.bytes.Add(-int64(len(e.body)))
 		c.retire(e)
 	}
 }
 
-type dirState struct {
-	finished bool
-	checked  int64
+// keyDir is the set of keys named by the playlists of one folder and of
+// its sub-folders, as found at checked.
+type keyDir struct {
+	keys    map[string]bool
+	checked int64
 }
 
-// dirFinished says whether the media in folder dir are final: the folder
-// holds at least one media playlist and every one of them has ENDLIST.
-// Segments of such folders get long-lived, immutable caching; anything
-// else (a live stream, an encode in progress, loose files) is revalidated.
-func (c *fileCache) dirFinished(dir string, now int64) bool {
-	if v, ok := c.dirs.Load(dir); ok {
-		d := v.(*dirState)
-		if now-d.checked < int64(dirTTL) {
-			return d.finished
+// keyNamed says whether a playlist names the key file name: one in the
+// key's folder or in a folder just below it (veza writes keys beside the
+// master and renditions one level down). A .key or .bin file that no
+// playlist uses is not published.
+func (c *fileCache) keyNamed(name string) bool {
+	dir := path.Dir(name)
+	now := c.now()
+	if v, ok := c.keyDirs.Load(dir); ok {
+		if d := v.(*keyDir); now-d.checked < int64(dirTTL) {
+			return d.keys[name]
 		}
 	}
-	fin := c.scanDir(dir)
-	c.dirs.Store(dir, &dirState{finished: fin, checked: now})
-	return fin
+	d := &keyDir{keys: map[string]bool{}, checked: now}
+	c.collectKeys(dir, d.keys, true)
+	c.keyDirs.Store(dir, d)
+	return d.keys[name]
 }
 
-func (c *fileCache) scanDir(dir string) bool {
+// collectKeys adds to keys the key files that the playlists in dir (and
+// in its sub-folders when deeper) name.
+func (c *fileCache) collectKeys(dir string, keys map[string]bool, deeper bool) {
 	d, err := c.root.Open(dir)
 	if err != nil {
-		return false
+		return
 	}
-	defer d.Close()
-	seen := 0
-	for {
-		names, err := d.Readdirnames(256)
-		for _, n := range names {
-			t, ok := typeOf(n)
-			if !ok || t.kind != kindPlaylist {
-				continue
+	ents, _ := d.ReadDir(-1)
+	d.Close()
+	for _, de := range ents {
+		name := path.Join(dir, de.Name())
+		if de.IsDir() {
+			if deeper && de.Name()[0] != '.' {
+				c.collectKeys(name, keys, false)
 			}
-			name := n
-			if dir != "." {
-				name = dir + "/" + n
-			}
-			e, gerr := c.entry(name, t)
-			if gerr != nil || e.body == nil {
-				return false
-			}
-			if e.master {
-				continue
-			}
-			if !e.finished {
-				return false
-			}
-			seen++
+			continue
 		}
-		if err != nil {
-			break
+		t, ok := typeOf(name)
+		if !ok || t.kind != kindPlaylist {
+			continue
+		}
+		e, err := c.entry(name, t)
+		if err != nil || e.body == nil {
+			continue
+		}
+		for _, u := range e.uris {
+			if k, ok := resolveURI(e.dir, string(e.body[u.start:u.end])); ok {
+				if kt, ok := typeOf(k); ok && kt.kind == kindKey {
+					keys[k] = true
+				}
+			}
 		}
 	}
-	return seen > 0
 }
 
 // cleanName turns a request path into a name inside the root, refusing

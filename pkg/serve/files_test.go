@@ -12,7 +12,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -203,11 +205,11 @@ func TestHeaders(t *testing.T) {
 	for _, tc := range []struct {
 		path, ctype, cache string
 	}{
-		{"/vod/master.m3u8", "application/vnd.apple.mpegurl", "public, max-age=60"},
-		{"/vod/low/index.m3u8", "application/vnd.apple.mpegurl", "public, max-age=60"},
-		{"/vod/low/seg0.ts", "video/mp2t", "public, max-age=31536000, immutable"},
-		{"/vod/low/seg1.ts", "video/mp2t", "public, max-age=31536000, immutable"},
-		{"/vod/low/init.mp4", "video/mp4", "public, max-age=31536000, immutable"},
+		{"/vod/master.m3u8", "application/vnd.apple.mpegurl", "no-cache"},
+		{"/vod/low/index.m3u8", "application/vnd.apple.mpegurl", "no-cache"},
+		{"/vod/low/seg0.ts", "video/mp2t", "no-cache"},
+		{"/vod/low/seg1.ts", "video/mp2t", "no-cache"},
+		{"/vod/low/init.mp4", "video/mp4", "no-cache"},
 		{"/vod/k.key", "application/octet-stream", "private, no-cache"},
 		{"/live/index.m3u8", "application/vnd.apple.mpegurl", "no-cache"},
 		{"/live/seg0.ts", "video/mp2t", "no-cache"},
@@ -333,22 +335,109 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 }
 
-func TestCORS(t *testing.T) {
+// TestServeCORSOffByDefault: without CORSOrigin, a page of another origin
+// gets no CORS header on any file and its preflight is refused.
+func TestServeCORSOffByDefault(t *testing.T) {
 	fx := newFixture(t)
 	h := newTestHandler(t, Config{Dir: fx.root})
-	resp := get(t, h, "/vod/low/seg0.ts", "Origin", "https://player.example")
-	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Content-Range") {
-		t.Errorf("CORS headers %v", resp.Header)
+	for _, p := range []string{"/vod/low/seg0.ts", "/vod/low/seg1.ts", "/vod/master.m3u8", "/vod/k.key"} {
+		resp := get(t, h, p, "Origin", "https://evil.example")
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" || resp.StatusCode != 200 {
+			t.Errorf("%s: %d, Access-Control-Allow-Origin %q", p, resp.StatusCode, v)
+		}
 	}
-	pre := do(t, h, http.MethodOptions, "/vod/low/seg0.ts", "Origin", "https://player.example", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "range")
-	if pre.StatusCode != 204 || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Range") {
+	pre := do(t, h, http.MethodOptions, "/vod/low/seg0.ts", "Origin", "https://evil.example", "Access-Control-Request-Method", "GET")
+	if pre.StatusCode != 403 || pre.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight %d %v", pre.StatusCode, pre.Header)
 	}
 }
 
+// TestServeCORSOneOrigin: CORSOrigin lets that origin, and no other, read
+// media and playlists, never keys.
+func TestServeCORSOneOrigin(t *testing.T) {
+	fx := newFixture(t)
+	const player = "https://player.example"
+	h := newTestHandler(t, Config{Dir: fx.root, CORSOrigin: player})
+	resp := get(t, h, "/vod/low/seg0.ts", "Origin", player)
+	if resp.Header.Get("Access-Control-Allow-Origin") != player || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Content-Range") ||
+		!strings.Contains(resp.Header.Get("Vary"), "Origin") {
+		t.Errorf("allowed origin: %v", resp.Header)
+	}
+	if resp := get(t, h, "/vod/master.m3u8", "Origin", player, "Accept-Encoding", "gzip"); resp.Header.Get("Access-Control-Allow-Origin") != player ||
+		resp.Header.Get("Vary") != "Accept-Encoding, Origin" && strings.Join(resp.Header.Values("Vary"), ", ") != "Accept-Encoding, Origin" {
+		t.Errorf("gzipped playlist: %v", resp.Header)
+	}
+	if v := get(t, h, "/vod/low/seg0.ts", "Origin", "https://evil.example").Header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("other origin got %q", v)
+	}
+	pre := do(t, h, http.MethodOptions, "/vod/low/seg0.ts", "Origin", player, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "range")
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != player || !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Range") {
+		t.Errorf("preflight %d %v", pre.StatusCode, pre.Header)
+	}
+}
+
+// TestServeNoCORSOnKeys: even with every origin allowed, a key is never
+// readable by another origin's page.
+func TestServeNoCORSOnKeys(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root, CORSOrigin: "*"})
+	if v := get(t, h, "/vod/low/seg0.ts", "Origin", "https://a.example").Header.Get("Access-Control-Allow-Origin"); v != "*" {
+		t.Errorf("segment with CORSOrigin *: %q", v)
+	}
+	resp := get(t, h, "/vod/k.key", "Origin", "https://a.example")
+	if v := resp.Header.Get("Access-Control-Allow-Origin"); resp.StatusCode != 200 || v != "" {
+		t.Errorf("key: %d, Access-Control-Allow-Origin %q", resp.StatusCode, v)
+	}
+	if pre := do(t, h, http.MethodOptions, "/vod/k.key", "Origin", "https://a.example", "Access-Control-Request-Method", "GET"); pre.StatusCode != 403 {
+		t.Errorf("key preflight %d", pre.StatusCode)
+	}
+}
+
+// TestServeRefusesForeignHost: a server on loopback answers only requests
+// naming a loopback host, on both paths of Server, so a page that rebinds
+// its own name to 127.0.0.1 reads nothing.
+func TestServeRefusesForeignHost(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root, Hosts: LoopbackHosts("127.0.0.1:8787")})
+	_, addr := startServer(t, h)
+	for _, tc := range []struct {
+		host string
+		code int
+	}{
+		{"127.0.0.1:8787", 200}, {"localhost:8787", 200}, {"LOCALHOST", 200}, {"[::1]:8787", 200}, {"localhost.", 200},
+		{"evil.example:8787", 403}, {"evil.example", 403}, {"127.0.0.1.evil.example", 403}, {"localhost.evil.example:80", 403},
+	} {
+		for _, p := range []string{"/vod/low/seg0.ts", "/", "/api/tracks", "/vod/low/index.m3u8"} {
+			resp := exchange(t, addr, "GET "+p+" HTTP/1.1\r\nHost: "+tc.host+"\r\n\r\n", 1)[0]
+			want := tc.code
+			if want == 200 && p == "/api/tracks" {
+				want = 503 // no catalog
+			}
+			if resp.StatusCode != want {
+				t.Errorf("Host %s, %s: %d, want %d", tc.host, p, resp.StatusCode, want)
+			}
+		}
+	}
+}
+
+func TestLoopbackHosts(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8787": "localhost 127.0.0.1 ::1",
+		"127.0.0.2:80":   "localhost 127.0.0.1 ::1 127.0.0.2",
+		"[::1]:0":        "localhost 127.0.0.1 ::1",
+		"localhost:1":    "localhost 127.0.0.1 ::1",
+		"0.0.0.0:8787":   "",
+		":8787":          "",
+		"10.0.0.1:8787":  "",
+	} {
+		if got := strings.Join(LoopbackHosts(addr), " "); got != want {
+			t.Errorf("LoopbackHosts(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
 // TestChangesAreSeen: a live playlist rewritten in place or replaced by a
-// rename is served fresh once StatTTL has passed, and the folder's segments
-// turn immutable once its playlist ends.
+// rename is served fresh once StatTTL has passed.
 func TestChangesAreSeen(t *testing.T) {
 	fx := newFixture(t)
 	h := newTestHandler(t, Config{Dir: fx.root, StatTTL: time.Millisecond})
@@ -369,7 +458,7 @@ func TestChangesAreSeen(t *testing.T) {
 	}
 	time.Sleep(5 * time.Millisecond)
 	resp := get(t, h, "/live/index.m3u8")
-	if b := body(t, resp); b != final || resp.Header.Get("Cache-Control") != "public, max-age=60" {
+	if b := body(t, resp); b != final || resp.Header.Get("Cache-Control") != "no-cache" {
 		t.Errorf("after rename %q %q", b, resp.Header.Get("Cache-Control"))
 	}
 	// the big file path re-reads metadata on every request
@@ -382,9 +471,28 @@ func TestChangesAreSeen(t *testing.T) {
 	if resp := get(t, h, "/vod/low/seg1.ts"); resp.StatusCode != 404 {
 		t.Errorf("removed segment: %d", resp.StatusCode)
 	}
-	time.Sleep(dirTTL + 50*time.Millisecond)
-	if cc := get(t, h, "/live/seg0.ts").Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-		t.Errorf("segment of an ended stream: %q", cc)
+}
+
+// TestServeRebuiltSegmentRevalidates: a segment of a finished folder is
+// not cached as immutable, and once rebuilt under the same name (--force,
+// a live restart) the old copy's ETag no longer validates.
+func TestServeRebuiltSegmentRevalidates(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root, StatTTL: time.Millisecond})
+	for _, p := range []string{"/vod/low/seg0.ts", "/vod/low/seg1.ts", "/vod/low/index.m3u8", "/vod/master.m3u8"} {
+		if cc := get(t, h, p).Header.Get("Cache-Control"); strings.Contains(cc, "immutable") || strings.Contains(cc, "max-age") {
+			t.Errorf("%s of a finished folder: Cache-Control %q", p, cc)
+		}
+	}
+	old := get(t, h, "/vod/low/seg0.ts").Header.Get("Etag")
+	if resp := get(t, h, "/vod/low/seg0.ts", "If-None-Match", old); resp.StatusCode != 304 {
+		t.Errorf("unchanged segment: %d", resp.StatusCode)
+	}
+	writeFile(t, filepath.Join(fx.root, "vod/low/seg0.ts"), []byte("rebuilt segment, new IV"))
+	time.Sleep(5 * time.Millisecond)
+	resp := get(t, h, "/vod/low/seg0.ts", "If-None-Match", old)
+	if b := body(t, resp); resp.StatusCode != 200 || b != "rebuilt segment, new IV" {
+		t.Errorf("rebuilt segment with the old ETag: %d %q", resp.StatusCode, b)
 	}
 }
 
@@ -436,4 +544,85 @@ func FuzzCleanName(f *testing.F) {
 			t.Fatalf("cleanName(%q) = %q", p, name)
 		}
 	})
+}
+
+// TestServeChecksSymlinkTarget: a symlink with a media name is served
+// only when its target is a file of the same kind: x.ts -> veza.db does
+// not publish the catalog, nor k.ts -> k.key a key.
+func TestServeChecksSymlinkTarget(t *testing.T) {
+	fx := newFixture(t)
+	mustSymlink(t, "veza.db", filepath.Join(fx.root, "x.ts"))
+	mustSymlink(t, "notes.txt", filepath.Join(fx.root, "vod/low/n.m3u8"))
+	mustSymlink(t, "../k.key", filepath.Join(fx.root, "vod/low/k.ts"))
+	mustSymlink(t, "in.ts", filepath.Join(fx.root, "chain.ts"))
+	h := newTestHandler(t, Config{Dir: fx.root})
+	_, addr := startServer(t, h)
+	for p, want := range map[string]int{"/x.ts": 404, "/vod/low/n.m3u8": 404, "/vod/low/k.ts": 404, "/in.ts": 200, "/chain.ts": 200} {
+		if code, _ := rawGet(t, addr, p); code != want {
+			t.Errorf("%s: %d, want %d", p, code, want)
+		}
+	}
+}
+
+// TestServeCapsRanges: a request with more ranges than maxRanges is
+// refused; a few ranges are answered.
+func TestServeCapsRanges(t *testing.T) {
+	fx := newFixture(t)
+	h := newTestHandler(t, Config{Dir: fx.root})
+	many := "bytes=0-0"
+	for i := 1; i < 200; i++ {
+		many += fmt.Sprintf(",%d-%d", 2*i, 2*i)
+	}
+	if resp := get(t, h, "/vod/low/seg1.ts", "Range", many); resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+		t.Errorf("200 ranges: %d", resp.StatusCode)
+	}
+	if resp := get(t, h, "/vod/low/seg1.ts", "Range", "bytes=0-9,100-109"); resp.StatusCode != http.StatusPartialContent {
+		t.Errorf("2 ranges: %d", resp.StatusCode)
+	}
+}
+
+// fileLoads reads veza_serve_file_loads_total from h's /metrics.
+func fileLoads(t *testing.T, h *Handler) int {
+	t.Helper()
+	for _, l := range strings.Split(body(t, get(t, h, "/metrics")), "\n") {
+		if v, ok := strings.CutPrefix(l, "veza_serve_file_loads_total "); ok {
+			n, err := strconv.Atoi(v)
+			must(t, err)
+			return n
+		}
+	}
+	t.Fatal("/metrics has no veza_serve_file_loads_total")
+	return 0
+}
+
+// TestServeReloadsChangedPlaylistOnce: many requests arriving together
+// for a playlist that changed read it from disk once, not once each.
+func TestServeReloadsChangedPlaylistOnce(t *testing.T) {
+	fx := newFixture(t)
+	name := filepath.Join(fx.root, "live/event.m3u8")
+	pl := "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:EVENT\n" + strings.Repeat("#EXTINF:2.0,\nseg0.ts\n", 4<<20/21)
+	writeFile(t, name, []byte(pl))
+	h := newTestHandler(t, Config{Dir: fx.root, StatTTL: time.Millisecond})
+	get(t, h, "/live/event.m3u8")
+	pl += "#EXTINF:2.0,\nseg0.ts\n"
+	writeFile(t, name, []byte(pl))
+	time.Sleep(5 * time.Millisecond)
+
+	before := fileLoads(t, h)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 16 {
+		wg.Go(func() {
+			<-start
+			resp := get(t, h, "/live/event.m3u8", "Accept-Encoding", "gzip")
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET: %d", resp.StatusCode)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := fileLoads(t, h) - before; n != 1 {
+		t.Errorf("16 requests for a changed playlist read it %d times, want 1", n)
+	}
 }

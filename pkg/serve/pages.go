@@ -63,9 +63,7 @@ func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 	hdr["Content-Type"] = a.ctype
 	hdr["Etag"] = a.etag
 	hdr["Cache-Control"] = []string{"no-cache"}
-	if _, ok := r.Header["Origin"]; ok {
-		hdr["Access-Control-Allow-Origin"] = hdrStar
-	}
+	h.allowOrigin(hdr, r, kindMedia)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
 }
 

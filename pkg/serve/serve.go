@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,14 +28,30 @@ type Config struct {
 	// read to answer a request.
 	Dir string
 
+	// Hosts, when not empty, are the only names a request's Host header
+	// may carry (compared without the port, ignoring case); other requests
+	// get 403. It keeps a server on loopback from answering a web page
+	// that reaches it under the page's own name (DNS rebinding).
+	// LoopbackHosts gives the list for a listen address.
+	Hosts []string
+	// CORSOrigin is the one origin (scheme://host[:port]) whose pages may
+	// read the files served, or "*" for every origin. Empty, the default:
+	// no CORS headers, so only pages of this server read its files. Keys
+	// never get CORS headers.
+	CORSOrigin string
+
 	// SignKey, when not empty, makes every file, page and API answer need
 	// a valid HMAC-SHA256 signed link (see Signer); /healthz, /readyz,
-	// /metrics and the player's script stay open. Playlists are rewritten
+	// /metrics (unless SignStatus) and the player's script stay open. It
+	// must hold at least MinSignKeyLen bytes. Playlists are rewritten
 	// so the URIs they list carry the playlist link's own expiry.
 	SignKey []byte
 	// SignTTL is how long the links that pages hand out stay valid. It
 	// defaults to 6 hours.
 	SignTTL time.Duration
+	// SignStatus, with SignKey, makes /readyz and /metrics need signed
+	// links too; /healthz stays open for probes.
+	SignStatus bool
 
 	// StatTTL is how long a file kept in memory (playlists, init
 	// sections, keys) is served without checking the disk again. It
@@ -73,6 +91,10 @@ type Config struct {
 	Now func() time.Time
 }
 
+// MinSignKeyLen is the shortest signing key New accepts: a shorter one
+// could be guessed from the links it signs.
+const MinSignKeyLen = 16
+
 // Handler serves one folder. Create it with New; Close releases the
 // folder.
 type Handler struct {
@@ -83,6 +105,8 @@ type Handler struct {
 	metrics *metrics
 	reg     *prometheus.Registry
 	assets  map[string]*asset
+	hosts   map[string]bool
+	cors    []string // the Access-Control-Allow-Origin value, nil for none
 
 	metricsHandler http.Handler
 }
@@ -91,6 +115,9 @@ type Handler struct {
 func New(cfg Config) (*Handler, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("serve: no folder given")
+	}
+	if n := len(cfg.SignKey); n > 0 && n < MinSignKeyLen {
+		return nil, fmt.Errorf("serve: signing key of %d bytes: want at least %d", n, MinSignKeyLen)
 	}
 	if cfg.SignTTL <= 0 {
 		cfg.SignTTL = 6 * time.Hour
@@ -117,6 +144,15 @@ func New(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("serve %q: %w", cfg.Dir, err)
 	}
 	h := &Handler{cfg: cfg, root: root, files: newFileCache(root, cfg.StatTTL)}
+	if len(cfg.Hosts) > 0 {
+		h.hosts = map[string]bool{}
+		for _, n := range cfg.Hosts {
+			h.hosts[hostName(n)] = true
+		}
+	}
+	if cfg.CORSOrigin != "" {
+		h.cors = []string{cfg.CORSOrigin}
+	}
 	if len(cfg.SignKey) > 0 {
 		h.signer = NewSigner(cfg.SignKey)
 	}
@@ -126,6 +162,10 @@ func New(cfg Config) (*Handler, error) {
 		registerRuntime(h.reg)
 	}
 	h.metrics = newMetrics(h.reg)
+	h.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "veza_serve_file_loads_total",
+		Help: "Files opened to (re)load the cache's entry of a file: new and changed files.",
+	}, func() float64 { return float64(h.files.reads.Load()) }))
 	if cfg.Catalog != nil {
 		h.reg.MustRegister(newCatalogCollector(cfg.Catalog))
 	}
@@ -137,10 +177,7 @@ func New(cfg Config) (*Handler, error) {
 // Close releases the folder and the files kept open. Requests still
 // running may fail.
 func (h *Handler) Close() error {
-	h.files.entries.Range(func(_, v any) bool {
-		h.files.retire(v.(*fileEntry))
-		return true
-	})
+	h.files.close()
 	return h.root.Close()
 }
 
@@ -152,6 +189,10 @@ func (h *Handler) Signer() *Signer { return h.signer }
 // and /metrics (a top-level folder with one of those names is hidden).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if !h.hostAllowed(r.Host) {
+		h.fail(w, routeOther, http.StatusForbidden, "host not allowed", start)
+		return
+	}
 	p := r.URL.Path
 	var rt route
 	switch {
@@ -179,7 +220,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var exp string
-	if h.signer != nil && (rt == routeIndex || rt == routeWatch || rt == routeAPITracks) {
+	if h.signer != nil && (rt == routeIndex || rt == routeWatch || rt == routeAPITracks ||
+		h.cfg.SignStatus && (rt == routeReadyz || rt == routeMetrics)) {
 		var err error
 		if exp, err = h.signer.Verify(p, r.URL.RawQuery, h.cfg.Now()); err != nil {
 			h.fail(w, rt, http.StatusForbidden, err.Error(), start)
@@ -210,14 +252,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // directly and allocates nothing for them. They must never be modified.
 var (
 	hdrBytes         = []string{"bytes"}
-	hdrStar          = []string{"*"}
 	hdrExpose        = []string{"Content-Length, Content-Range, ETag, Last-Modified"}
 	hdrVaryAE        = []string{"Accept-Encoding"}
 	hdrGzip          = []string{"gzip"}
 	ccNoCache        = []string{"no-cache"}
 	ccPrivateNoCache = []string{"private, no-cache"}
-	ccPlaylistDone   = []string{"public, max-age=60"}
-	ccImmutable      = []string{"public, max-age=31536000, immutable"}
 )
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.Time) {
@@ -235,7 +274,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:
-		h.preflight(w, r, rt, start)
+		h.preflight(w, r, typ.kind, rt, start)
 		return
 	default:
 		w.Header()["Allow"] = []string{"GET, HEAD, OPTIONS"}
@@ -249,6 +288,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 			h.fail(w, rt, http.StatusForbidden, err.Error(), start)
 			return
 		}
+	}
+	if typ.kind == kindKey && !h.files.keyNamed(name) {
+		h.fail(w, rt, http.StatusNotFound, "not found", start)
+		return
 	}
 	e, f, err := h.files.open(name, typ)
 	if err != nil {
@@ -268,8 +311,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 	hdr["Last-Modified"] = e.lastMod
 	hdr["Accept-Ranges"] = hdrBytes
 	hdr["Cache-Control"] = h.cacheControl(e)
-	if _, ok := r.Header["Origin"]; ok {
-		hdr["Access-Control-Allow-Origin"] = hdrStar
+	if h.allowOrigin(hdr, r, typ.kind) {
 		hdr["Access-Control-Expose-Headers"] = hdrExpose
 	}
 	body, etag, clen := e.body, e.etag, e.clen
@@ -288,18 +330,27 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 		body = signPlaylist(e, h.signer, exp)
 		etag, clen = nil, []string{strconv.Itoa(len(body))}
 		hdr["Cache-Control"] = ccPrivateNoCache
-	case e.gz != nil:
+	case e.compressible():
 		hdr["Vary"] = hdrVaryAE
 		if _, ranged := r.Header["Range"]; !ranged && acceptsGzip(r.Header["Accept-Encoding"]) {
-			body, etag, clen = e.gz, e.gzEtag, e.gzLn
+			gz := e.gzipped()
+			body, etag, clen = gz.body, gz.etag, gz.len
 			hdr["Content-Encoding"] = hdrGzip
 		}
 	}
 	if etag != nil {
 		hdr["Etag"] = etag
 	}
+	if h.cors != nil && h.cors[0] != "*" {
+		// the answer depends on the Origin sent
+		hdr["Vary"] = append(slices.Clip(hdr["Vary"]), "Origin")
+	}
 
 	if conditional(r.Header) {
+		if strings.Count(r.Header.Get("Range"), ",") >= maxRanges {
+			h.fail(w, rt, http.StatusRequestedRangeNotSatisfiable, "too many ranges", start)
+			return
+		}
 		// Ranges and validators are rare next to plain GETs: let the
 		// standard library's well-tested code evaluate them, on the same
 		// bytes and headers.
@@ -329,6 +380,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, start time.T
 	h.metrics.observe(rt, http.StatusOK, n, start)
 }
 
+// maxRanges caps the ranges of one request: a player asks for one, and
+// each costs a multipart header and a seek.
+const maxRanges = 8
+
 // copyFile sends f through the ResponseWriter's ReadFrom, which hands the
 // file to the kernel (sendfile) once the headers are out.
 func copyFile(w http.ResponseWriter, f *os.File) (int64, error) {
@@ -338,27 +393,85 @@ func copyFile(w http.ResponseWriter, f *os.File) (int64, error) {
 	return io.Copy(w, f)
 }
 
+// cacheControl makes clients revalidate every file, with the ETag (which
+// changes with the file's size, mtime and inode) answered 304 when nothing
+// changed. Nothing is immutable: veza --force and a restarted live stream
+// write new bytes under the same names (seg_00000.ts, and with AES new
+// keys and IVs for them), and a cached old segment would not play with the
+// new playlist. On loopback a revalidation costs one round trip without a
+// body. Keys are private.
 func (h *Handler) cacheControl(e *fileEntry) []string {
-	switch e.typ.kind {
-	case kindPlaylist, kindManifest:
-		if e.finished {
-			return ccPlaylistDone
-		}
-		return ccNoCache
-	case kindKey:
+	if e.typ.kind == kindKey {
 		return ccPrivateNoCache
-	}
-	if h.files.dirFinished(e.dir, h.files.now()) {
-		return ccImmutable
 	}
 	return ccNoCache
 }
 
+// allowOrigin sets Access-Control-Allow-Origin when the request comes from
+// the origin allowed and the file is not a key, and says whether it did.
+func (h *Handler) allowOrigin(hdr http.Header, r *http.Request, k kind) bool {
+	o, ok := r.Header["Origin"]
+	if !ok || h.cors == nil || k == kindKey || (h.cors[0] != "*" && (len(o) != 1 || o[0] != h.cors[0])) {
+		return false
+	}
+	hdr["Access-Control-Allow-Origin"] = h.cors
+	return true
+}
+
+// hostAllowed says whether a request naming host may be answered.
+func (h *Handler) hostAllowed(host string) bool {
+	return h.hosts == nil || h.hosts[hostName(host)]
+}
+
+// hostName is a Host header's name: no port, no brackets around an IPv6
+// address, no final dot, lower case.
+func hostName(host string) string {
+	return strings.ToLower(strings.TrimSuffix(string(hostOnly([]byte(host))), "."))
+}
+
+// hostOnly cuts the port and the brackets of an IPv6 address off a Host
+// value.
+func hostOnly(b []byte) []byte {
+	if len(b) > 0 && b[0] == '[' {
+		if i := bytes.IndexByte(b, ']'); i > 0 {
+			return b[1:i]
+		}
+		return b
+	}
+	if i := bytes.IndexByte(b, ':'); i >= 0 && bytes.Count(b, []byte(":")) == 1 {
+		return b[:i]
+	}
+	return b
+}
+
+// LoopbackHosts returns the Host names a server listening on addr accepts
+// (Config.Hosts): localhost, 127.0.0.1, ::1 and addr's own host when addr
+// is a loopback address; nil, meaning any, otherwise. A server reachable
+// from other machines is reached under names this one cannot know.
+func LoopbackHosts(addr string) []string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return nil
+	}
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if !slices.Contains(hosts, hostName(host)) {
+		hosts = append(hosts, hostName(host))
+	}
+	return hosts
+}
+
 // preflight answers a CORS preflight for a file: players on other origins
 // send Range, which is not a simple header.
-func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, rt route, start time.Time) {
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, k kind, rt route, start time.Time) {
 	hdr := w.Header()
-	hdr["Access-Control-Allow-Origin"] = hdrStar
+	if !h.allowOrigin(hdr, r, k) {
+		h.fail(w, rt, http.StatusForbidden, "cross-origin requests not allowed", start)
+		return
+	}
 	hdr["Access-Control-Allow-Methods"] = []string{"GET, HEAD, OPTIONS"}
 	hdr["Access-Control-Allow-Headers"] = []string{"Range, If-None-Match, If-Modified-Since, Accept-Encoding"}
 	hdr["Access-Control-Max-Age"] = []string{"86400"}

@@ -98,7 +98,7 @@ func TestSignedServing(t *testing.T) {
 	writeFile(t, fx.root+"/vod/low/fmp4.m3u8", []byte("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n"+
 		"#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2.0,\nseg0.ts?x=1\n#EXT-X-ENDLIST\n"))
 	now := t0
-	h := newTestHandler(t, Config{Dir: fx.root, SignKey: []byte("secret key"), Now: func() time.Time { return now }})
+	h := newTestHandler(t, Config{Dir: fx.root, SignKey: []byte("secret key 0123456789"), Now: func() time.Time { return now }})
 	s := h.Signer()
 	exp := t0.Add(time.Hour)
 
@@ -172,7 +172,7 @@ func TestSignedPagesAndAPI(t *testing.T) {
 	fx := newFixture(t)
 	reader, writer := catalogPair(t, fx)
 	seedCatalog(t, writer)
-	h := newTestHandler(t, Config{Dir: fx.root, Catalog: reader, SignKey: []byte("k"), Now: func() time.Time { return t0 }})
+	h := newTestHandler(t, Config{Dir: fx.root, Catalog: reader, SignKey: []byte("k-0123456789abcdef"), Now: func() time.Time { return t0 }})
 	exp := t0.Add(30 * time.Minute)
 	index := body(t, get(t, h, h.Signer().URL("/", exp)))
 	watch := regexp.MustCompile(`href="(/watch/vod\?[^"]+)"`).FindStringSubmatch(index)
