@@ -187,7 +187,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			Input: in, OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
-			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout,
+			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, CatalogRoot: filepath.Dir(catPath), Timeout: timeout,
 			Segment:    ladder.SegmentMode(opts.Segment),
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio,
 			OnEvent: func(ev ladder.Event) {

@@ -159,7 +159,8 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 		Input: o.Input, Stdin: o.IO.In, OutDir: o.OutDir, TrackID: o.TrackID, Preset: o.Preset,
 		SegmentTime: o.SegmentTime, Window: o.Window, Event: o.Event, IdleTimeout: o.IdleTimeout,
 		WaitTimeout: o.WaitTimeout, Reconnect: o.Reconnect, Record: o.Record, Timeout: o.Timeout,
-		Force: o.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, OnEvent: liveLogger(o.IO),
+		Force: o.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, CatalogRoot: filepath.Dir(catPath),
+		OnEvent: liveLogger(o.IO),
 	}
 	if o.Copy {
 		cfg.Mode = live.ModeCopy

@@ -20,7 +20,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
-	"github.com/veza-media/veza/pkg/tracker"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // Strategy is how a ladder's renditions are spread over ffmpeg processes.
@@ -67,12 +67,15 @@ type Config struct {
 	Force bool
 	// FFmpeg and FFprobe are the binaries; they default to names on PATH.
 	FFmpeg, FFprobe string
-	// Catalog records tracks, renditions, jobs and every segment. Required.
+	// Catalog records tracks, renditions, jobs and every segment (through
+	// pkg/recorder). Required.
 	Catalog *catalog.DB
+	// CatalogRoot is the folder the catalog's paths are relative to. It
+	// defaults to OutDir, where veza keeps the catalog unless told
+	// otherwise.
+	CatalogRoot string
 	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
 	Timeout time.Duration
-	// Probe is the source's probe result when the caller has one already.
-	Probe *ffprobe.Result
 	// OnEvent receives the run's events, one at a time.
 	OnEvent func(Event)
 	// Segment makes the run `veza segment`: one rendition, stream-copied
@@ -172,12 +175,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		v, err := encode.Version(ctx, cfg.FFmpeg)
 		versionC <- answer{v, err}
 	}()
-	src := cfg.Probe
-	if src == nil {
-		var err error
-		if src, err = prober.Probe(ctx, cfg.Input); err != nil {
-			return nil, err
-		}
+	src, err := prober.Probe(ctx, cfg.Input)
+	if err != nil {
+		return nil, err
 	}
 	if !src.Summary.Usable {
 		return nil, fmt.Errorf("%s %q: not usable as a source: %s", what, cfg.Input, strings.Join(src.Summary.Problems, "; "))
@@ -185,7 +185,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	enc := cfg.Encoding.withDefaults()
 	var plan *Plan
 	var planWhy string
-	var err error
 	audio := cfg.Ladder.AudioProcessing.Override(cfg.Audio)
 	if cfg.Segment != "" {
 		mode := cfg.Segment
@@ -233,7 +232,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: plan.Dropped}
 	r.Master = filepath.Join(r.Dir, MasterName)
 	mpd := filepath.Join(r.Dir, MPDName)
-	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: audio,
+	root := cfg.CatalogRoot
+	if root == "" {
+		root = cfg.OutDir
+	}
+	run := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: root}, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: audio,
 		probeSlots: make(chan struct{}, runtime.NumCPU()), measured: map[string]Variant{}}
 	if cfg.Encryption != nil {
 		var err error
@@ -253,8 +256,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	run.ffmpegVersion = v.val
 	probeJSON, _ := json.Marshal(src)
-	db := cfg.Catalog
-	if err := db.UpsertTrack(ctx, catalog.Track{ID: trackID, SourcePath: cfg.Input, ContentHash: hash, Probe: probeJSON}); err != nil {
+	if err := run.rec.Track(ctx, catalog.Track{ID: trackID, SourcePath: cfg.Input, ContentHash: hash, Probe: probeJSON}); err != nil {
 		return nil, err
 	}
 
@@ -300,9 +302,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err := os.RemoveAll(filepath.Join(r.Dir, rd.Name)); err != nil {
 			return nil, err
 		}
-		if err := db.UpsertRendition(ctx, catalog.Rendition{
-			TrackID: trackID, Name: rd.Name, Kind: kindOf(rd), Width: rd.Width, Height: rd.Height,
-			PlaylistPath: run.rel(filepath.Join(r.Dir, rd.Name, PlaylistName)),
+		if err := run.rec.Rendition(ctx, catalog.Rendition{
+			TrackID: trackID, Name: rd.Name, Kind: recorder.Kind(rd.Width, "", catalog.KindAudio), Width: rd.Width, Height: rd.Height,
+			PlaylistPath: filepath.Join(r.Dir, rd.Name, PlaylistName),
 			Status:       catalog.StatusPending, Fingerprint: fps[rd.Name],
 		}); err != nil {
 			return nil, err
@@ -347,6 +349,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 type runner struct {
 	cfg           Config
+	rec           *recorder.Recorder
 	plan          *Plan
 	enc           Encoding
 	prober        *ffprobe.Prober
@@ -376,13 +379,6 @@ func (run *runner) emit(ev Event) {
 }
 
 func (run *runner) note(msg string) { run.emit(Event{Message: msg}) }
-
-func kindOf(r Rendition) catalog.Kind {
-	if r.Width > 0 {
-		return catalog.KindVideo
-	}
-	return catalog.KindAudio
-}
 
 // fingerprint identifies everything that decides a rendition's bytes.
 func (run *runner) fingerprint(contentHash string, r Rendition) string {
@@ -417,7 +413,7 @@ func (run *runner) complete(ctx context.Context, r Rendition, fp string) bool {
 	if err != nil || !pl.EndList || len(pl.Segments) == 0 {
 		return false
 	}
-	segs, err := tracker.SegmentsOnDisk(pl, playlist, run.root())
+	segs, err := run.rec.SegmentsOnDisk(pl, playlist)
 	if err != nil {
 		return false
 	}
@@ -516,18 +512,8 @@ func (run *runner) encodeGroups(ctx context.Context, groups [][]Rendition, fps m
 	return errors.Join(errs...)
 }
 
-func (run *runner) root() string { return filepath.Dir(run.cfg.Catalog.Path()) }
-
-func (run *runner) rel(p string) string {
-	if r, err := filepath.Rel(run.root(), p); err == nil {
-		return filepath.ToSlash(r)
-	}
-	return p
-}
-
 // encodeGroup runs one ffmpeg process for renditions rs.
 func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[string]string) error {
-	db := run.cfg.Catalog
 	cmd := run.plan.Build(rs, run.res.Dir, run.enc)
 	job := &encode.Job{
 		FFmpeg:        run.cfg.FFmpeg,
@@ -561,23 +547,20 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 	if len(rs) == 1 {
 		cj.Rendition = rs[0].Name
 	}
-	cj, err := db.CreateJob(ctx, cj)
+	tr, err := run.rec.Start(ctx, cj)
 	if err != nil {
 		return err
 	}
-	tr := &tracker.Tracker{DB: db, TrackID: run.trackID, JobID: cj.ID, Renditions: names}
+	tr.Outputs = names
 	// Segments ffmpeg completes while stopping are real: record them even
 	// after ctx is cancelled.
 	recordCtx := context.WithoutCancel(ctx)
 	job.OnEvent = func(ev encode.Event) {
 		tr.Handle(recordCtx, ev)
-		run.emit(Event{Renditions: names, JobID: cj.ID, Encode: ev})
-	}
-	if err := db.StartJob(ctx, cj.ID); err != nil {
-		return err
+		run.emit(Event{Renditions: names, JobID: tr.ID, Encode: ev})
 	}
 	for _, n := range names {
-		_ = db.SetRenditionStatus(ctx, run.trackID, n, catalog.StatusEncoding)
+		_ = run.rec.RenditionStatus(ctx, run.trackID, n, catalog.StatusEncoding)
 	}
 	runErr := job.Run(ctx)
 	if runErr == nil {
@@ -596,12 +579,12 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 	if runErr != nil {
 		errText = runErr.Error()
 	}
-	if err := db.FinishJob(bg, cj.ID, status, errText); err != nil && runErr == nil {
+	if err := tr.Finished(bg, status, errText); err != nil && runErr == nil {
 		runErr = err
 	}
 	for _, n := range names {
 		if status != catalog.StatusDone {
-			_ = db.SetRenditionStatus(bg, run.trackID, n, status)
+			_ = run.rec.RenditionStatus(bg, run.trackID, n, status)
 		}
 	}
 	return runErr
@@ -609,7 +592,7 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 
 // finalise turns each EVENT playlist ffmpeg wrote into the final VOD one
 // (atomically, never with TARGETDURATION 0) and reconciles the catalog.
-func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Command, fps map[string]string) error {
+func (run *runner) finalise(ctx context.Context, tr *recorder.Job, cmd Command, fps map[string]string) error {
 	rs := make([]Rendition, len(cmd.Outputs))
 	for i, o := range cmd.Outputs {
 		rs[i] = o.Rendition
@@ -644,10 +627,10 @@ func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Comman
 	}
 	for i, o := range cmd.Outputs {
 		v := vs[i]
-		if err := run.cfg.Catalog.UpsertRendition(ctx, catalog.Rendition{
-			TrackID: run.trackID, Name: o.Rendition.Name, Kind: kindOf(o.Rendition), Codecs: v.Codecs,
-			Bandwidth: v.Bandwidth, Width: v.Width, Height: v.Height,
-			PlaylistPath: run.rel(o.Playlist), Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
+		if err := run.rec.Rendition(ctx, catalog.Rendition{
+			TrackID: run.trackID, Name: o.Rendition.Name, Kind: recorder.Kind(o.Rendition.Width, v.Codecs, catalog.KindAudio),
+			Codecs: v.Codecs, Bandwidth: v.Bandwidth, Width: v.Width, Height: v.Height,
+			PlaylistPath: o.Playlist, Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
 		}); err != nil {
 			return err
 		}

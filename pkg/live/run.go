@@ -18,6 +18,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // Result says what a live job did.
@@ -98,14 +99,14 @@ type runner struct {
 	dir      string // rendition folder
 	playlist string
 	work     string // private folder: ffmpeg's playlist, logs, the stdin FIFO
-	root     string // catalog paths are relative to it
+	rec      *recorder.Recorder
 	version  string // ffmpeg's
 
 	mu     sync.Mutex
 	win    *window
 	track  catalog.Track
-	rend   catalog.Rendition
-	jobID  string
+	rend   catalog.Rendition // PlaylistPath is the file on disk, as recorder takes it
+	catJob *recorder.Job     // the catalog job
 	res    Result
 	catErr error
 	detect sync.WaitGroup
@@ -133,7 +134,7 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
-	r := &runner{cfg: cfg, root: filepath.Dir(cfg.Catalog.Path())}
+	r := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: cfg.CatalogRoot}}
 	r.dir = filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
 	r.playlist = filepath.Join(r.dir, PlaylistName)
 	r.win = newWindow(cfg.Window, cfg.SegmentTime, cfg.Mode == ModeEncode)
@@ -180,23 +181,7 @@ func (r *runner) clearOld(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := r.cfg.Catalog.DeleteSegmentsFrom(ctx, r.cfg.TrackID, r.cfg.Rendition, 0)
-	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return err
-	}
-	return nil
-}
-
-func (r *runner) rel(p string) string {
-	abs, err1 := filepath.Abs(p)
-	root, err2 := filepath.Abs(r.root)
-	if err1 != nil || err2 != nil {
-		return filepath.ToSlash(p)
-	}
-	if rel, err := filepath.Rel(root, abs); err == nil {
-		return filepath.ToSlash(rel)
-	}
-	return filepath.ToSlash(abs)
+	return r.rec.Cleared(ctx, r.cfg.TrackID, r.cfg.Rendition)
 }
 
 // emit delivers an event; callers hold mu, so events never overlap.
@@ -216,7 +201,6 @@ func (r *runner) keep(err error) {
 
 func (r *runner) run(ctx context.Context) (*Result, error) {
 	cfg := r.cfg
-	db := cfg.Catalog
 	// Catalog writes at the end must happen even when ctx ended the job.
 	bg := context.WithoutCancel(ctx)
 	if cfg.Timeout > 0 {
@@ -230,23 +214,22 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	r.track = catalog.Track{ID: cfg.TrackID, SourcePath: cfg.Input, Live: true}
-	r.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: catalog.KindVideo,
-		PlaylistPath: r.rel(r.playlist), Status: catalog.StatusEncoding}
-	if err := db.UpsertTrack(bg, r.track); err != nil {
+	// Nothing is known of the streams before the first segment is probed;
+	// ffmpeg is asked for the source's video.
+	r.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: recorder.Kind(0, "", catalog.KindVideo),
+		PlaylistPath: r.playlist, Status: catalog.StatusEncoding}
+	if err := r.rec.Track(bg, r.track); err != nil {
 		return nil, err
 	}
-	if err := db.UpsertRendition(bg, r.rend); err != nil {
+	if err := r.rec.Rendition(bg, r.rend); err != nil {
 		return nil, err
 	}
-	job, err := db.CreateJob(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Kind: "live",
+	job, err := r.rec.Start(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Kind: "live",
 		Args: first.Args(), FFmpegVersion: r.version})
 	if err != nil {
 		return nil, err
 	}
-	r.jobID, r.res.JobID = job.ID, job.ID
-	if err := db.StartJob(bg, job.ID); err != nil {
-		return nil, err
-	}
+	r.catJob, r.res.JobID = job, job.ID
 
 	status, reason, runErr := r.loop(ctx, first)
 	return r.finish(bg, status, reason, runErr)
@@ -719,10 +702,9 @@ func (r *runner) record(n int, path string, dur time.Duration) {
 	r.res.Segments++
 	r.res.Duration += s.Duration
 	ctx := context.Background()
-	db := r.cfg.Catalog
-	r.keep(db.UpsertSegment(ctx, catalog.Segment{TrackID: r.cfg.TrackID, Rendition: r.cfg.Rendition, Index: int(s.Seq),
-		Path: r.rel(s.Path), Duration: s.Duration, Bytes: s.Bytes, JobID: r.jobID}))
-	r.keep(db.SetJobProgress(ctx, r.jobID, 0, r.res.Duration))
+	r.keep(r.catJob.Segment(ctx, catalog.Segment{Rendition: r.cfg.Rendition, Index: int(s.Seq),
+		Path: s.Path, Duration: s.Duration, Bytes: s.Bytes}))
+	r.keep(r.catJob.Progress(ctx, 0, r.res.Duration))
 	r.queue = append(r.queue, s)
 	if !r.detected {
 		r.detected = true
@@ -747,7 +729,7 @@ func (r *runner) publish(s published) {
 	ev := SegmentPublished{Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
 		Discontinuity: seg.Discontinuity, Window: len(r.win.segs), Latency: time.Since(s.done)}
 	for _, d := range dropped {
-		r.keep(r.cfg.Catalog.MarkSegmentRemoved(context.Background(), r.cfg.TrackID, r.cfg.Rendition, int(d.Seq)))
+		r.keep(r.catJob.Removed(context.Background(), r.cfg.Rendition, int(d.Seq)))
 		ev.Removed = append(ev.Removed, d.Seq)
 	}
 	ev.Deleted = r.deleteDue(now)
@@ -775,10 +757,8 @@ func (r *runner) detectCodecs(n int, segment string) {
 	ev := InputDetected{Run: n, Streams: streams}
 	res, err := (&ffprobe.Prober{Path: r.cfg.FFprobe}).Probe(context.Background(), segment)
 	var codecs []string
-	kind := catalog.KindAudio
 	if err == nil {
 		if v := res.Video(); v != nil {
-			kind = catalog.KindVideo
 			ev.Width, ev.Height = v.Width, v.Height
 			if v.CodecString != "" {
 				codecs = append(codecs, v.CodecString)
@@ -796,15 +776,16 @@ func (r *runner) detectCodecs(n int, segment string) {
 	if err != nil {
 		r.emit(Warning{Message: fmt.Sprintf("probing %s: %v", segment, err)})
 	} else {
-		r.rend.Kind, r.rend.Codecs, r.rend.Width, r.rend.Height = kind, ev.Codecs, ev.Width, ev.Height
+		r.rend.Kind = recorder.Kind(ev.Width, ev.Codecs, catalog.KindAudio)
+		r.rend.Codecs, r.rend.Width, r.rend.Height = ev.Codecs, ev.Width, ev.Height
 		r.res.Codecs = ev.Codecs
-		r.keep(r.cfg.Catalog.UpsertRendition(ctx, r.rend))
+		r.keep(r.rec.Rendition(ctx, r.rend))
 	}
 	if len(streams) > 0 {
 		r.res.Input = streams
 		if data, err := json.Marshal(probeOf(r.cfg.Input, streams)); err == nil {
 			r.track.Probe = data
-			r.keep(r.cfg.Catalog.UpsertTrack(ctx, r.track))
+			r.keep(r.rec.Track(ctx, r.track))
 		}
 	}
 	r.emit(ev)
@@ -816,7 +797,6 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	r.detect.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	db := r.cfg.Catalog
 	r.res.Status, r.res.Reason = status, reason
 	if r.res.Segments > 0 {
 		r.win.ended = true
@@ -846,7 +826,7 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	if runErr != nil && status != catalog.StatusDone {
 		errText = firstLine(runErr)
 	}
-	if err := db.FinishJob(ctx, r.jobID, status, errText); err != nil && runErr == nil {
+	if err := r.catJob.Finished(ctx, status, errText); err != nil && runErr == nil {
 		runErr = err
 	}
 	rs := status
@@ -855,11 +835,11 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 		// published is complete.
 		rs = catalog.StatusDone
 	}
-	if err := db.SetRenditionStatus(ctx, r.cfg.TrackID, r.cfg.Rendition, rs); err != nil && runErr == nil {
+	if err := r.rec.RenditionStatus(ctx, r.cfg.TrackID, r.cfg.Rendition, rs); err != nil && runErr == nil {
 		runErr = err
 	}
 	r.track.Live = false
-	if err := db.UpsertTrack(ctx, r.track); err != nil && runErr == nil {
+	if err := r.rec.Track(ctx, r.track); err != nil && runErr == nil {
 		runErr = err
 	}
 	return &r.res, runErr

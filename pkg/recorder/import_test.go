@@ -1,4 +1,4 @@
-package tracker
+package recorder
 
 import (
 	"context"
@@ -52,7 +52,8 @@ func TestImport(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	res, err := Import(ctx, db, out)
+	rec := &Recorder{DB: db, Root: out}
+	res, err := rec.Import(ctx, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestImport(t *testing.T) {
 		t.Fatalf("broken rendition: %+v %v", r, err)
 	}
 	// Importing again changes nothing.
-	if _, err := Import(ctx, db, out); err != nil {
+	if _, err := rec.Import(ctx, out); err != nil {
 		t.Fatal(err)
 	}
 	segs2, _ := db.Segments(ctx, "show-a", "hi")
@@ -115,7 +116,8 @@ func TestImportKeys(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	res, err := Import(ctx, db, out)
+	rec := &Recorder{DB: db, Root: out}
+	res, err := rec.Import(ctx, out)
 	if err != nil {
 		t.Fatal(err)
 	}
