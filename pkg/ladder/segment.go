@@ -21,6 +21,29 @@ const (
 	SegmentEncode SegmentMode = "encode"
 )
 
+// Segment is `veza segment`: it turns one input into one rendition,
+// stream-copied when mode and the source allow, and otherwise encoded at
+// the best rung of the built-in ladder, then publishes it as Run does. Of
+// cfg.Ladder only the audio processing counts; cfg.Strategy and cfg.Jobs
+// have nothing to spread.
+func Segment(ctx context.Context, cfg Config, mode SegmentMode) (*Result, error) {
+	return runPhases(ctx, cfg, "segment", func(ctx context.Context, src *source, enc Encoding) (*Plan, AudioProcessing, string, error) {
+		audio := cfg.Ladder.AudioProcessing.Override(cfg.Audio)
+		if audio.Active() {
+			// Cutting and normalising change the sound: nothing to copy.
+			if mode == SegmentCopy {
+				return nil, audio, "", fmt.Errorf("cannot stream-copy: %s", processingNote(audio))
+			}
+			mode = SegmentEncode
+		}
+		plan, why, err := segmentPlan(ctx, src.prober, src.probe, mode, cfg.SegmentTime, enc.Format)
+		if err == nil && audio.Active() {
+			why = "encode: " + processingNote(audio)
+		}
+		return plan, audio, why, err
+	})
+}
+
 // CopyName is the rendition name of a stream-copied segmenting.
 const CopyName = "source"
 

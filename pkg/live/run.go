@@ -61,9 +61,9 @@ var (
 // a failure (a port in use, a bad option) rather than a wait that timed out.
 const quickExit = time.Second
 
-// statsPeriod is how often ffmpeg reports progress; encode checks the
-// working playlist for completed segments at each report, so it bounds the
-// delay between a segment completing and its publication.
+// statsPeriod is how often ffmpeg reports progress. Each report's out_time
+// tells the watchdog the source is sending and anchors the program dates
+// (see onEncode), so frequent reports keep both close to the wall clock.
 const statsPeriod = "0.05"
 
 // Run runs a live job until the source ends (or goes quiet for
@@ -469,9 +469,9 @@ func (r *runner) unblockFeed(fifo string) {
 
 // job builds the ffmpeg process of run n. ffmpeg writes an EVENT playlist in
 // the private work folder — it never deletes a segment and rewrites its
-// playlist after each one, which is when encode reports the segment
-// complete — and the segments straight into the rendition folder; veza
-// publishes the public playlist itself.
+// playlist after each one, once the segment is complete — and the
+// segments straight into the rendition folder; veza publishes the public
+// playlist itself.
 func (r *runner) job(n, startNumber int) (*encode.Job, error) {
 	cfg := r.cfg
 	path, inArgs, err := inputFor(cfg.Input, cfg.IdleTimeout, isLocalHost)
@@ -596,10 +596,10 @@ func (r *runner) receiving(n int) {
 // follow publishes run n's segments as ffmpeg's working playlist lists
 // them, checking it every followEvery until stop closes.
 //
-// encode's SegmentCompleted is not used: ffmpeg 5.1's HLS muxer buffers an
-// MPEG-TS segment in memory and only opens (and logs "Opening") its file
-// once the segment is complete, so encode, which takes a segment as
-// complete when the next one opens, reports it one segment late.
+// encode's SegmentCompleted reports the same segments, taken from the same
+// playlist, but encode reads it only at ffmpeg's progress reports (every
+// statsPeriod, 50 ms); follow looks every followEvery, a fifth of that,
+// for a shorter publication delay (which scripts/bench-live.sh measures).
 func (r *runner) follow(n int, stop <-chan struct{}) {
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
