@@ -51,13 +51,9 @@ func TestKind(t *testing.T) {
 // are recorded relative to the root, others and empty ones are not.
 func TestJob(t *testing.T) {
 	out := t.TempDir()
-	db, err := catalog.Open(catalog.DefaultPath(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	rec := openRecorder(t, out)
+	db := rec.DB
 	ctx := context.Background()
-	rec := &Recorder{DB: db, Root: out}
 	if err := rec.Track(ctx, catalog.Track{ID: "t"}); err != nil {
 		t.Fatal(err)
 	}
