@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/catalog"
-	"github.com/veza-media/veza/pkg/tracker"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // CatalogImportOptions is what `veza catalog import` was asked to do.
@@ -54,7 +55,9 @@ func runCatalogImport(ctx context.Context, opts *CatalogImportOptions) error {
 		return err
 	}
 	defer db.Close()
-	res, err := tracker.Import(ctx, db, opts.Dir)
+	// The catalog's paths are relative to the folder that holds it.
+	rec := &recorder.Recorder{DB: db, Root: filepath.Dir(path)}
+	res, err := rec.Import(ctx, opts.Dir)
 	if err != nil {
 		return err
 	}

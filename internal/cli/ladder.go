@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -175,12 +176,11 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			continue
 		}
 		bar := newLadderBar(opts.IO, in)
-		res, err := ladder.Run(ctx, ladder.Config{
+		cfg := ladder.Config{
 			Input: in, OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
-			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout,
-			Segment:    ladder.SegmentMode(opts.Segment),
+			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, CatalogRoot: filepath.Dir(catPath), Timeout: timeout,
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio,
 			OnEvent: func(ev ladder.Event) {
 				switch e := ev.Encode.(type) {
@@ -192,7 +192,13 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 					opts.IO.Debugf("segment %s (%.3f s, %d bytes)", e.Path, e.Duration.Seconds(), e.Bytes)
 				}
 			},
-		})
+		}
+		var res *ladder.Result
+		if opts.Segment != "" {
+			res, err = ladder.Segment(ctx, cfg, ladder.SegmentMode(opts.Segment))
+		} else {
+			res, err = ladder.Run(ctx, cfg)
+		}
 		bar.finish()
 		if err != nil {
 			if ctx.Err() != nil {

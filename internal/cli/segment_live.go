@@ -149,7 +149,7 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 		return err
 	}
 	defer db.Close()
-	o.Catalog, o.Stdin, o.OnEvent = db, o.IO.In, liveLogger(o.IO)
+	o.Catalog, o.CatalogRoot, o.Stdin, o.OnEvent = db, filepath.Dir(catPath), o.IO.In, liveLogger(o.IO)
 	if o.MaxLive > 0 {
 		// The slots live beside the catalog: every veza process writing
 		// this output shares them.

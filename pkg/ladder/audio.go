@@ -52,7 +52,7 @@ func (run *runner) condition(ctx context.Context) error {
 	if l := a.Loudness; l != nil {
 		in.Integrated, in.TruePeak, in.LRA, in.Threshold, in.TargetOffset = &l.I, &l.TP, &l.LRA, &l.Thresh, &l.TargetOffset
 	}
-	return run.cfg.Catalog.PutAnalysis(ctx, in)
+	return run.rec.Analysis(ctx, in)
 }
 
 func (run *runner) hasVideoRendition() bool {
@@ -103,7 +103,7 @@ func (run *runner) measureLoudness(ctx context.Context, encoded []string) error 
 		out := catalog.Analysis{TrackID: run.trackID, Rendition: r.Name, Kind: catalog.AnalysisOutput,
 			Integrated: m.Integrated, TruePeak: m.TruePeak, LRA: m.LRA, Threshold: m.Threshold,
 			Normalization: rep.Normalization, Silences: catalogSilences(m.Silences)}
-		if err := run.cfg.Catalog.PutAnalysis(ctx, out); err != nil {
+		if err := run.rec.Analysis(ctx, out); err != nil {
 			return err
 		}
 		run.note(fmt.Sprintf("%s measured: %s LUFS, true peak %s dBTP, LRA %s LU over %.2f s", r.Name,

@@ -112,8 +112,8 @@ func TestParseAudioProcessing(t *testing.T) {
 // refuses, before any encoding.
 func TestSegmentCopyRefusesProcessing(t *testing.T) {
 	out := t.TempDir()
-	_, err := Run(context.Background(), Config{Input: media(t, "audio.flac"), OutDir: out, Catalog: openCatalog(t, out),
-		Segment: SegmentCopy, Audio: audio.Settings{Loudness: -14}})
+	_, err := Segment(context.Background(), Config{Input: media(t, "audio.flac"), OutDir: out, Catalog: openCatalog(t, out),
+		Audio: audio.Settings{Loudness: -14}}, SegmentCopy)
 	if err == nil || !strings.Contains(err.Error(), "cannot stream-copy: loudness normalisation needs re-encoding") {
 		t.Errorf("err = %v", err)
 	}

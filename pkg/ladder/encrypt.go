@@ -240,7 +240,7 @@ func (k *keyring) byURI(uri string) ([]byte, bool) {
 
 // records lists the keys that cover segments [0, segments) for the
 // catalog: no key bytes, only URI, file and fingerprint.
-func (k *keyring) records(trackID string, segments int, rel func(string) string) []catalog.Key {
+func (k *keyring) records(trackID string, segments int) []catalog.Key {
 	var out []catalog.Key
 	per := segments
 	if k.enc.Rotation > 0 {
@@ -250,7 +250,7 @@ func (k *keyring) records(trackID string, segments int, rel func(string) string)
 		k.mu.Lock()
 		key := k.keys[i]
 		k.mu.Unlock()
-		out = append(out, catalog.Key{TrackID: trackID, Index: i, Method: "AES-128", URI: k.uri(i), Path: rel(k.path(i)),
+		out = append(out, catalog.Key{TrackID: trackID, Index: i, Method: "AES-128", URI: k.uri(i), Path: k.path(i),
 			FirstSegment: i * per, LastSegment: min((i+1)*per, segments) - 1, Fingerprint: catalog.KeyFingerprint(key)})
 	}
 	return out
@@ -333,13 +333,13 @@ func (run *runner) keyFor(uri string) ([]byte, bool) {
 // that the track has none.
 func (run *runner) recordKeys(ctx context.Context) error {
 	if run.keys == nil {
-		return run.cfg.Catalog.ReplaceKeys(ctx, run.trackID, nil)
+		return run.rec.Keys(ctx, run.trackID, nil)
 	}
 	n := 0
 	for _, v := range run.res.Variants {
 		n = max(n, v.Segments)
 	}
-	recs := run.keys.records(run.trackID, n, run.rel)
+	recs := run.keys.records(run.trackID, n)
 	run.res.Keys = len(recs)
-	return run.cfg.Catalog.ReplaceKeys(ctx, run.trackID, recs)
+	return run.rec.Keys(ctx, run.trackID, recs)
 }

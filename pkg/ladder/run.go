@@ -4,24 +4,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/veza-media/veza/pkg/audio"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
-	"github.com/veza-media/veza/pkg/hls"
-	"github.com/veza-media/veza/pkg/tracker"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // Strategy is how a ladder's renditions are spread over ffmpeg processes.
@@ -44,7 +41,7 @@ const MasterName = "master.m3u8"
 // that makes earlier output stale.
 const planVersion = "2"
 
-// Config is one ladder run for one input.
+// Config is one run of Run or Segment for one input.
 type Config struct {
 	// Input is the source file.
 	Input string
@@ -52,8 +49,9 @@ type Config struct {
 	OutDir string
 	// TrackID defaults to a slug of the input's file name.
 	TrackID string
-	// Ladder is the ladder to build. The zero value picks "video", or
-	// "audio" for a source without video.
+	// Ladder is the ladder Run builds. The zero value picks "video", or
+	// "audio" for a source without video. Segment uses only its audio
+	// processing.
 	Ladder Ladder
 	// Encoding sets the container and encoder preset (default ts, veryfast).
 	Encoding Encoding
@@ -68,18 +66,17 @@ type Config struct {
 	Force bool
 	// FFmpeg and FFprobe are the binaries; they default to names on PATH.
 	FFmpeg, FFprobe string
-	// Catalog records tracks, renditions, jobs and every segment. Required.
+	// Catalog records tracks, renditions, jobs and every segment (through
+	// pkg/recorder). Required.
 	Catalog *catalog.DB
+	// CatalogRoot is the folder the catalog's paths are relative to. It
+	// defaults to OutDir, where veza keeps the catalog unless told
+	// otherwise.
+	CatalogRoot string
 	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
 	Timeout time.Duration
-	// Probe is the source's probe result when the caller has one already.
-	Probe *ffprobe.Result
 	// OnEvent receives the run's events, one at a time.
 	OnEvent func(Event)
-	// Segment makes the run `veza segment`: one rendition, stream-copied
-	// when the source allows (SegmentAuto) or as asked. Empty builds the
-	// ladder.
-	Segment SegmentMode
 	// Encryption, when set, encrypts every segment with AES-128 (see
 	// Encryption); nil writes clear segments.
 	Encryption *Encryption
@@ -149,197 +146,87 @@ type Variant struct {
 // catalog records every segment, finalises the media playlists and writes
 // the master playlist from measured segments.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	start := time.Now()
-	what := "ladder"
-	if cfg.Segment != "" {
-		what = "segment"
-	}
-	if cfg.Catalog == nil {
-		return nil, errors.New("ladder: no catalog")
-	}
-	prober := &ffprobe.Prober{Path: cfg.FFprobe}
-	// The content hash and ffmpeg's version are needed only once the plan
-	// stands; they are worked out while ffprobe runs.
-	type answer struct {
-		val string
-		err error
-	}
-	hashC, versionC := make(chan answer, 1), make(chan answer, 1)
-	go func() {
-		h, err := HashFile(cfg.Input)
-		hashC <- answer{h, err}
-	}()
-	go func() {
-		v, err := encode.Version(ctx, cfg.FFmpeg)
-		versionC <- answer{v, err}
-	}()
-	src := cfg.Probe
-	if src == nil {
-		var err error
-		if src, err = prober.Probe(ctx, cfg.Input); err != nil {
-			return nil, err
-		}
-	}
-	if !src.Summary.Usable {
-		return nil, fmt.Errorf("%s %q: not usable as a source: %s", what, cfg.Input, strings.Join(src.Summary.Problems, "; "))
-	}
-	enc := cfg.Encoding.withDefaults()
-	var plan *Plan
-	var planWhy string
-	var err error
-	sound := cfg.Ladder.Settings.Override(cfg.Audio)
-	if cfg.Segment != "" {
-		mode := cfg.Segment
-		if sound.Active() {
-			// Cutting and normalising change the sound: nothing to copy.
-			if mode == SegmentCopy {
-				return nil, fmt.Errorf("%s %q: cannot stream-copy: %s", what, cfg.Input, sound.NeedsEncoding())
-			}
-			mode = SegmentEncode
-		}
-		plan, planWhy, err = segmentPlan(ctx, prober, src, mode, cfg.SegmentTime, enc.Format)
-		if err == nil && sound.Active() {
-			planWhy = "encode: " + sound.NeedsEncoding()
-		}
-	} else {
+	return runPhases(ctx, cfg, "ladder", func(ctx context.Context, src *source, enc Encoding) (*Plan, audio.Settings, string, error) {
 		l := cfg.Ladder
 		if l.Name == "" {
 			name := "video"
-			if !src.Summary.HasVideo {
+			if !src.probe.Summary.HasVideo {
 				name = "audio"
 			}
 			l, _ = Builtin(name)
 		}
-		sound = l.Settings.Override(cfg.Audio)
-		plan, err = NewPlan(SourceFromProbe(src), l, cfg.SegmentTime)
+		plan, err := NewPlan(SourceFromProbe(src.probe), l, cfg.SegmentTime)
+		return plan, l.Settings.Override(cfg.Audio), "", err
+	})
+}
+
+// planner plans one entry's renditions from the probed source. It returns
+// the audio processing the plan applies and, when the entry decides how
+// to encode by itself, why (which then replaces the strategy's reason).
+type planner func(ctx context.Context, src *source, enc Encoding) (*Plan, audio.Settings, string, error)
+
+// runPhases is what Run and Segment share, phase by phase: the source, the plan,
+// what can be resumed, the encode and the publication.
+func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Result, error) {
+	start := time.Now()
+	if cfg.Catalog == nil {
+		return nil, errors.New("ladder: no catalog")
 	}
+	src, err := openSource(ctx, cfg, what)
+	if err != nil {
+		return nil, err
+	}
+	enc := cfg.Encoding.withDefaults()
+	p, sound, planWhy, err := plan(ctx, src, enc)
 	if err == nil {
 		err = sound.Validate()
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
+	if err == nil {
+		err = p.CheckFormat(enc.Format)
 	}
-	if err := plan.CheckFormat(enc.Format); err != nil {
+	if err == nil && cfg.DASH {
+		err = checkDASH(enc.Format, cfg.Encryption)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	trackID := cfg.TrackID
 	if trackID == "" {
 		trackID = Slug(cfg.Input)
 	}
-	if cfg.DASH {
-		if err := checkDASH(enc.Format, cfg.Encryption); err != nil {
-			return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
-		}
+	root := cfg.CatalogRoot
+	if root == "" {
+		root = cfg.OutDir
 	}
-	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: plan.Dropped}
+	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: p.Dropped}
 	r.Master = filepath.Join(r.Dir, MasterName)
-	mpd := filepath.Join(r.Dir, MPDName)
-	run := &runner{cfg: cfg, plan: plan, enc: enc, prober: prober, res: r, trackID: trackID, src: src, audio: sound,
+	run := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: root}, plan: p, enc: enc, prober: src.prober,
+		res: r, trackID: trackID, src: src.probe, audio: sound,
 		probeSlots: make(chan struct{}, runtime.NumCPU()), measured: map[string]Variant{}}
 	if cfg.Encryption != nil {
-		var err error
 		if run.keys, err = openKeyring(*cfg.Encryption, r.Dir); err != nil {
 			return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 		}
 	}
-
-	h := <-hashC
-	if h.err != nil {
-		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, h.err)
-	}
-	hash := h.val
-	v := <-versionC
-	if v.err != nil {
-		return nil, v.err
-	}
-	run.ffmpegVersion = v.val
-	probeJSON, _ := json.Marshal(src)
-	db := cfg.Catalog
-	if err := db.UpsertTrack(ctx, catalog.Track{ID: trackID, SourcePath: cfg.Input, ContentHash: hash, Probe: probeJSON}); err != nil {
+	hash, version, err := src.identity()
+	if err != nil {
 		return nil, err
 	}
+	run.ffmpegVersion = version
 
-	// Which renditions are complete and current?
-	var todo []Rendition
-	fps := map[string]string{}
-	for _, rd := range plan.Renditions {
-		fps[rd.Name] = run.fingerprint(hash, rd)
-		if !cfg.Force && run.complete(ctx, rd, fps[rd.Name]) {
-			r.Reused = append(r.Reused, rd.Name)
-			continue
-		}
-		todo = append(todo, rd)
-	}
-	if len(todo) == 0 && (!cfg.DASH || exists(mpd)) {
-		if _, err := os.Stat(r.Master); err == nil {
-			// Nothing to measure again: the catalog holds what the master says.
-			r.UpToDate = true
-			if cfg.DASH {
-				r.MPD = mpd
-			}
-			run.loudnessFromCatalog(ctx)
-			r.Elapsed = time.Since(start).Seconds()
-			return r, nil
-		}
-	}
-
-	// One analysis of the source serves every rung (and every process).
-	if len(todo) > 0 {
-		if err := run.condition(ctx); err != nil {
-			return r, err
-		}
-	}
-
-	// Nothing may point at renditions about to be rebuilt.
-	if err := removeIfExists(r.Master); err != nil {
+	todo, fps, err := run.resume(ctx, hash)
+	if err != nil {
 		return nil, err
 	}
-	if err := removeIfExists(mpd); err != nil {
-		return nil, err
+	if r.UpToDate {
+		run.loudnessFromCatalog(ctx)
+		r.Elapsed = time.Since(start).Seconds()
+		return r, nil
 	}
-	for _, rd := range todo {
-		if err := os.RemoveAll(filepath.Join(r.Dir, rd.Name)); err != nil {
-			return nil, err
-		}
-		if err := db.UpsertRendition(ctx, catalog.Rendition{
-			TrackID: trackID, Name: rd.Name, Kind: kindOf(rd), Width: rd.Width, Height: rd.Height,
-			PlaylistPath: run.rel(filepath.Join(r.Dir, rd.Name, PlaylistName)),
-			Status:       catalog.StatusPending, Fingerprint: fps[rd.Name],
-		}); err != nil {
-			return nil, err
-		}
-	}
-	groups, strategy, why := run.groups(todo)
-	r.Strategy, r.Reason = strategy, why
-	if planWhy != "" {
-		r.Reason = planWhy
-		run.note(planWhy)
-	}
-	if len(todo) > 0 && planWhy == "" {
-		run.note(fmt.Sprintf("encoding %d rendition(s) of %s with the %s strategy: %s", len(todo), trackID, strategy, why))
-	}
-	if err := run.encodeGroups(ctx, groups, fps); err != nil {
+	if err := run.encode(ctx, todo, fps, planWhy); err != nil {
 		return r, err
 	}
-	for _, rd := range todo {
-		r.Encoded = append(r.Encoded, rd.Name)
-	}
-	if r.Variants, err = run.measureAll(ctx); err != nil {
-		return r, err
-	}
-	if err := writeMaster(r.Master, r.Variants); err != nil {
-		return r, err
-	}
-	if cfg.DASH {
-		if err := run.writeMPD(mpd, r.Variants); err != nil {
-			return r, err
-		}
-		r.MPD = mpd
-	}
-	if err := run.recordKeys(ctx); err != nil {
-		return r, err
-	}
-	if err := run.measureLoudness(ctx, r.Encoded); err != nil {
+	if err := run.publish(ctx); err != nil {
 		return r, err
 	}
 	r.Elapsed = time.Since(start).Seconds()
@@ -348,6 +235,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 type runner struct {
 	cfg           Config
+	rec           *recorder.Recorder
 	plan          *Plan
 	enc           Encoding
 	prober        *ffprobe.Prober
@@ -377,284 +265,6 @@ func (run *runner) emit(ev Event) {
 }
 
 func (run *runner) note(msg string) { run.emit(Event{Message: msg}) }
-
-func kindOf(r Rendition) catalog.Kind {
-	if r.Width > 0 {
-		return catalog.KindVideo
-	}
-	return catalog.KindAudio
-}
-
-// fingerprint identifies everything that decides a rendition's bytes.
-func (run *runner) fingerprint(contentHash string, r Rendition) string {
-	parts := []string{planVersion, contentHash, r.Rung.Fingerprint(), fmt.Sprint(r.Copy), fmt.Sprint(r.Width, "x", r.Height),
-		run.plan.FPS.String(), fmt.Sprint(run.plan.GOP), fmt.Sprint(run.plan.SegmentTime),
-		fmt.Sprint(run.plan.Deinterlace, run.plan.Audio), string(run.enc.Format), run.enc.Preset, run.ffmpegVersion}
-	// Encryption and DASH count only when asked for, so clear HLS output
-	// made before they existed stays current. Keys enter as a digest.
-	if run.keys != nil {
-		parts = append(parts, run.keys.fingerprint())
-	}
-	if run.cfg.DASH {
-		parts = append(parts, "dash")
-	}
-	if a := run.audio.Fingerprint(); a != "" {
-		parts = append(parts, a)
-	}
-	sum := sha256.Sum256([]byte(strings.Join(parts, "|")))
-	return hex.EncodeToString(sum[:16])
-}
-
-// complete says whether rendition r can be reused: the catalog has it done
-// with the same fingerprint, its playlist is final, every segment is on disk
-// and the catalog lists exactly those segments.
-func (run *runner) complete(ctx context.Context, r Rendition, fp string) bool {
-	rs, err := run.cfg.Catalog.Rendition(ctx, run.trackID, r.Name)
-	if err != nil || rs.Fingerprint != fp || rs.Status != catalog.StatusDone {
-		return false
-	}
-	playlist := filepath.Join(run.res.Dir, r.Name, PlaylistName)
-	pl, err := hls.ReadMedia(playlist)
-	if err != nil || !pl.EndList || len(pl.Segments) == 0 {
-		return false
-	}
-	segs, err := tracker.SegmentsOnDisk(pl, playlist, run.root())
-	if err != nil {
-		return false
-	}
-	rows, err := run.cfg.Catalog.Segments(ctx, run.trackID, r.Name)
-	if err != nil || len(rows) != len(segs) || !run.keysOnDisk(pl) {
-		return false
-	}
-	for i := range rows {
-		if rows[i].Path != segs[i].Path || rows[i].Bytes != segs[i].Bytes {
-			return false
-		}
-	}
-	return true
-}
-
-// groups splits the renditions to encode over ffmpeg processes.
-func (run *runner) groups(todo []Rendition) ([][]Rendition, Strategy, string) {
-	if len(todo) == 0 {
-		return nil, "", ""
-	}
-	jobs := run.cfg.Jobs
-	if jobs <= 0 {
-		jobs = runtime.NumCPU()
-	}
-	video := false
-	for _, r := range todo {
-		video = video || r.Width > 0
-	}
-	s := run.cfg.Strategy
-	why := "as configured"
-	if s == "" || s == StrategyAuto {
-		if video || len(todo) == 1 || jobs == 1 {
-			s = StrategySingle
-			why = "one decode feeds every rung and the video encoders already use every core"
-			if !video {
-				why = "one rung or one core: nothing to run side by side"
-			}
-		} else {
-			s = StrategyParallel
-			why = fmt.Sprintf("audio encoders use one core each: %d processes on %d cores", min(jobs, len(todo)), runtime.NumCPU())
-		}
-	}
-	if s == StrategySingle {
-		return [][]Rendition{todo}, s, why
-	}
-	return spread(todo, min(jobs, len(todo))), s, why
-}
-
-// spread deals renditions out to n processes so that each gets a similar
-// share of the work: costliest first, in a snake order (0,1,…,n-1,n-1,…,0),
-// so the heaviest and the lightest rungs share a process.
-func spread(rs []Rendition, n int) [][]Rendition {
-	order := make([]int, len(rs))
-	for i := range order {
-		order[i] = i
-	}
-	cost := func(r Rendition) int { return r.Width*r.Height + r.Bitrate + r.AudioBitrate }
-	sort.SliceStable(order, func(a, b int) bool { return cost(rs[order[a]]) > cost(rs[order[b]]) })
-	member := make([]int, len(rs))
-	for k, i := range order {
-		g := k % (2 * n)
-		if g >= n {
-			g = 2*n - 1 - g
-		}
-		member[i] = g
-	}
-	groups := make([][]Rendition, n)
-	for i, r := range rs { // ladder order inside each process
-		groups[member[i]] = append(groups[member[i]], r)
-	}
-	return groups
-}
-
-func (run *runner) encodeGroups(ctx context.Context, groups [][]Rendition, fps map[string]string) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(groups))
-	var wg sync.WaitGroup
-	for i, g := range groups {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = run.encodeGroup(ctx, g, fps)
-			if errs[i] != nil {
-				cancel() // one failed process fails the ladder; stop the others
-			}
-		}()
-	}
-	wg.Wait()
-	// Report the first real failure, not the cancellations it caused.
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (run *runner) root() string { return filepath.Dir(run.cfg.Catalog.Path()) }
-
-func (run *runner) rel(p string) string {
-	if r, err := filepath.Rel(run.root(), p); err == nil {
-		return filepath.ToSlash(r)
-	}
-	return p
-}
-
-// encodeGroup runs one ffmpeg process for renditions rs.
-func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[string]string) error {
-	db := run.cfg.Catalog
-	cmd := run.plan.Build(rs, run.res.Dir, run.enc)
-	job := &encode.Job{
-		FFmpeg:        run.cfg.FFmpeg,
-		FFprobe:       run.cfg.FFprobe,
-		Inputs:        []encode.Input{{Path: run.cfg.Input}},
-		FilterComplex: cmd.FilterComplex,
-		Overwrite:     true,
-		Duration:      run.outputDuration(),
-		Timeout:       run.cfg.Timeout,
-	}
-	names := make([]string, len(cmd.Outputs))
-	for i, o := range cmd.Outputs {
-		names[i] = o.Rendition.Name
-		job.Outputs = append(job.Outputs, encode.Output{
-			Path: o.Playlist, Maps: o.Maps, Args: o.Args,
-			HLS: &encode.HLSOptions{
-				SegmentTime:     time.Duration(cmd.SegmentTime * float64(time.Second)),
-				SegmentFilename: o.SegmentPattern,
-				// EVENT while encoding: ffmpeg rewrites the playlist after
-				// every segment (it writes a VOD one only at the end), so
-				// the catalog gets each segment the moment it is complete.
-				// Finalising turns it into VOD.
-				PlaylistType: "event",
-				Flags:        []string{"independent_segments", "temp_file"},
-				FMP4:         cmd.Format == FormatFMP4,
-				InitFilename: InitName,
-			},
-		})
-	}
-	cj := catalog.Job{TrackID: run.trackID, Kind: "ladder", Args: job.Args(), FFmpegVersion: run.ffmpegVersion}
-	if len(rs) == 1 {
-		cj.Rendition = rs[0].Name
-	}
-	cj, err := db.CreateJob(ctx, cj)
-	if err != nil {
-		return err
-	}
-	tr := &tracker.Tracker{DB: db, TrackID: run.trackID, JobID: cj.ID, Renditions: names}
-	// Segments ffmpeg completes while stopping are real: record them even
-	// after ctx is cancelled.
-	recordCtx := context.WithoutCancel(ctx)
-	job.OnEvent = func(ev encode.Event) {
-		tr.Handle(recordCtx, ev)
-		run.emit(Event{Renditions: names, JobID: cj.ID, Encode: ev})
-	}
-	if err := db.StartJob(ctx, cj.ID); err != nil {
-		return err
-	}
-	for _, n := range names {
-		_ = db.SetRenditionStatus(ctx, run.trackID, n, catalog.StatusEncoding)
-	}
-	runErr := job.Run(ctx)
-	if runErr == nil {
-		runErr = run.finalise(ctx, tr, cmd, fps)
-	}
-	if runErr == nil {
-		runErr = tr.Err()
-	}
-	status := catalog.Status(job.Status())
-	if runErr != nil && (status == catalog.StatusDone || !status.Final()) {
-		status = catalog.StatusError
-	}
-	// The catalog must say what really happened even when ctx is gone.
-	bg := context.WithoutCancel(ctx)
-	errText := ""
-	if runErr != nil {
-		errText = runErr.Error()
-	}
-	if err := db.FinishJob(bg, cj.ID, status, errText); err != nil && runErr == nil {
-		runErr = err
-	}
-	for _, n := range names {
-		if status != catalog.StatusDone {
-			_ = db.SetRenditionStatus(bg, run.trackID, n, status)
-		}
-	}
-	return runErr
-}
-
-// finalise turns each EVENT playlist ffmpeg wrote into the final VOD one
-// (atomically, never with TARGETDURATION 0) and reconciles the catalog.
-func (run *runner) finalise(ctx context.Context, tr *tracker.Tracker, cmd Command, fps map[string]string) error {
-	rs := make([]Rendition, len(cmd.Outputs))
-	for i, o := range cmd.Outputs {
-		rs[i] = o.Rendition
-		pl, err := hls.ReadMedia(o.Playlist)
-		if err != nil {
-			return fmt.Errorf("rendition %s: %w", o.Rendition.Name, err)
-		}
-		if len(pl.Segments) == 0 {
-			return fmt.Errorf("rendition %s: ffmpeg wrote no segments", o.Rendition.Name)
-		}
-		pl.Type = hls.TypeVOD
-		pl.EndList = true
-		pl.IndependentSegments = true
-		for _, s := range pl.Segments {
-			pl.TargetDuration = max(pl.TargetDuration, hls.RoundHalfUp(s), 1)
-		}
-		if run.keys != nil {
-			if err := run.keys.encryptPlaylist(ctx, pl, filepath.Dir(o.Playlist)); err != nil {
-				return fmt.Errorf("rendition %s: encrypting: %w", o.Rendition.Name, err)
-			}
-		}
-		if err := hls.WriteMedia(o.Playlist, pl); err != nil {
-			return err
-		}
-		if _, err := tr.Reconcile(ctx, o.Rendition.Name, o.Playlist); err != nil {
-			return err
-		}
-	}
-	vs, err := run.measureMany(ctx, rs)
-	if err != nil {
-		return err
-	}
-	for i, o := range cmd.Outputs {
-		v := vs[i]
-		if err := run.cfg.Catalog.UpsertRendition(ctx, catalog.Rendition{
-			TrackID: run.trackID, Name: o.Rendition.Name, Kind: kindOf(o.Rendition), Codecs: v.Codecs,
-			Bandwidth: v.Bandwidth, Width: v.Width, Height: v.Height,
-			PlaylistPath: run.rel(o.Playlist), Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // Slug makes a track id from a file name: lower-case letters, digits and
 // dashes.

@@ -244,7 +244,7 @@ func TestSegmentChoosesCopyOrEncode(t *testing.T) {
 	ctx := context.Background()
 	out := t.TempDir()
 	db := openCatalog(t, out)
-	res, err := Run(ctx, Config{Input: media(t, "av.mp4"), OutDir: out, Catalog: db, SegmentTime: 2, Segment: SegmentAuto})
+	res, err := Segment(ctx, Config{Input: media(t, "av.mp4"), OutDir: out, Catalog: db, SegmentTime: 2}, SegmentAuto)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +253,11 @@ func TestSegmentChoosesCopyOrEncode(t *testing.T) {
 	}
 	checkRendition(t, db, out, "av", CopyName)
 
-	_, err = Run(ctx, Config{Input: media(t, "longgop.mp4"), OutDir: out, Catalog: db, SegmentTime: 2, Segment: SegmentCopy})
+	_, err = Segment(ctx, Config{Input: media(t, "longgop.mp4"), OutDir: out, Catalog: db, SegmentTime: 2}, SegmentCopy)
 	if !errors.Is(err, ErrCannotCopy) || !strings.Contains(err.Error(), "longgop.mp4") {
 		t.Fatalf("forced copy of a long GOP: %v", err)
 	}
-	res, err = Run(ctx, Config{Input: media(t, "longgop.mp4"), OutDir: out, Catalog: db, SegmentTime: 2, Segment: SegmentAuto, Encoding: Encoding{Preset: "ultrafast"}})
+	res, err = Segment(ctx, Config{Input: media(t, "longgop.mp4"), OutDir: out, Catalog: db, SegmentTime: 2, Encoding: Encoding{Preset: "ultrafast"}}, SegmentAuto)
 	if err != nil {
 		t.Fatal(err)
 	}

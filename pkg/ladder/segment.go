@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/veza-media/veza/pkg/audio"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
 )
@@ -21,6 +22,29 @@ const (
 	// SegmentEncode always re-encodes.
 	SegmentEncode SegmentMode = "encode"
 )
+
+// Segment is `veza segment`: it turns one input into one rendition,
+// stream-copied when mode and the source allow, and otherwise encoded at
+// the best rung of the built-in ladder, then publishes it as Run does. Of
+// cfg.Ladder only the audio processing counts; cfg.Strategy and cfg.Jobs
+// have nothing to spread.
+func Segment(ctx context.Context, cfg Config, mode SegmentMode) (*Result, error) {
+	return runPhases(ctx, cfg, "segment", func(ctx context.Context, src *source, enc Encoding) (*Plan, audio.Settings, string, error) {
+		sound := cfg.Ladder.Settings.Override(cfg.Audio)
+		if sound.Active() {
+			// Cutting and normalising change the sound: nothing to copy.
+			if mode == SegmentCopy {
+				return nil, sound, "", fmt.Errorf("cannot stream-copy: %s", sound.NeedsEncoding())
+			}
+			mode = SegmentEncode
+		}
+		plan, why, err := segmentPlan(ctx, src.prober, src.probe, mode, cfg.SegmentTime, enc.Format)
+		if err == nil && sound.Active() {
+			why = "encode: " + sound.NeedsEncoding()
+		}
+		return plan, sound, why, err
+	})
+}
 
 // CopyName is the rendition name of a stream-copied segmenting.
 const CopyName = "source"

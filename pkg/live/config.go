@@ -52,8 +52,7 @@ type Config struct {
 	Input string
 	// Stdin is the stream read when Input is "-". Required then.
 	Stdin io.Reader
-	// OutDir is the output root; the catalog's paths are relative to its
-	// folder.
+	// OutDir is the output root.
 	OutDir string
 	// TrackID defaults to TrackIDFor(Input).
 	TrackID string
@@ -93,8 +92,13 @@ type Config struct {
 	Force bool
 	// FFmpeg and FFprobe are the binaries; they default to names on PATH.
 	FFmpeg, FFprobe string
-	// Catalog records the track, the job and every segment. Required.
+	// Catalog records the track, the job and every segment (through
+	// pkg/recorder). Required.
 	Catalog *catalog.DB
+	// CatalogRoot is the folder the catalog's paths are relative to. It
+	// defaults to OutDir, where veza keeps the catalog unless told
+	// otherwise.
+	CatalogRoot string
 	// Limiter, when set, must give the job a slot or the job is refused
 	// with an error wrapping ErrCapacity.
 	Limiter *Limiter
@@ -117,6 +121,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Input == "-" && c.Stdin == nil {
 		return errors.New("live \"-\": no stdin to read")
+	}
+	if c.CatalogRoot == "" {
+		c.CatalogRoot = c.OutDir
 	}
 	if c.TrackID == "" {
 		c.TrackID = TrackIDFor(c.Input)

@@ -5,9 +5,9 @@
 // ffmpeg reads the source and writes segments into the rendition folder
 // with an EVENT playlist of its own in a private folder: it never deletes a
 // segment, and it rewrites that playlist as each segment completes. veza
-// reads that playlist every 10 ms (pkg/encode's SegmentCompleted comes one
-// segment late with ffmpeg 5.1, see follow), records each new segment in
-// the catalog at once, and publishes the public index.m3u8 itself,
+// reads that playlist every 10 ms (more often than pkg/encode does for its
+// SegmentCompleted, see follow), records each new segment in the catalog at
+// once (through pkg/recorder), and publishes the public index.m3u8 itself,
 // atomically: a window of Window segments (never under 6 and 3 × the target
 // duration), an EXT-X-PROGRAM-DATE-TIME on every segment,
 // EXT-X-MEDIA-SEQUENCE raised by the number dropped, versions at least half

@@ -18,6 +18,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // Result says what a live job did.
@@ -60,9 +61,9 @@ var (
 // a failure (a port in use, a bad option) rather than a wait that timed out.
 const quickExit = time.Second
 
-// statsPeriod is how often ffmpeg reports progress; encode checks the
-// working playlist for completed segments at each report, so it bounds the
-// delay between a segment completing and its publication.
+// statsPeriod is how often ffmpeg reports progress. Each report's out_time
+// tells the watchdog the source is sending and anchors the program dates
+// (see onEncode), so frequent reports keep both close to the wall clock.
 const statsPeriod = "0.05"
 
 // Run runs a live job until the source ends (or goes quiet for
@@ -98,14 +99,14 @@ type runner struct {
 	dir      string // rendition folder
 	playlist string
 	work     string // private folder: ffmpeg's playlist, logs, the stdin FIFO
-	root     string // catalog paths are relative to it
+	rec      *recorder.Recorder
 	version  string // ffmpeg's
 
 	mu     sync.Mutex
 	win    *window
 	track  catalog.Track
-	rend   catalog.Rendition
-	jobID  string
+	rend   catalog.Rendition // PlaylistPath is the file on disk, as recorder takes it
+	catJob *recorder.Job     // the catalog job
 	res    Result
 	catErr error
 	detect sync.WaitGroup
@@ -137,7 +138,7 @@ type runner struct {
 var ErrStreamExists = errors.New("an earlier stream's output exists")
 
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
-	r := &runner{cfg: cfg, root: filepath.Dir(cfg.Catalog.Path())}
+	r := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: cfg.CatalogRoot}}
 	r.dir = filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
 	r.playlist = filepath.Join(r.dir, PlaylistName)
 	r.win = newWindow(cfg.Window, cfg.SegmentTime, cfg.Mode == ModeEncode)
@@ -183,23 +184,7 @@ func (r *runner) clearOld(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := r.cfg.Catalog.DeleteSegmentsFrom(ctx, r.cfg.TrackID, r.cfg.Rendition, 0)
-	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return err
-	}
-	return nil
-}
-
-func (r *runner) rel(p string) string {
-	abs, err1 := filepath.Abs(p)
-	root, err2 := filepath.Abs(r.root)
-	if err1 != nil || err2 != nil {
-		return filepath.ToSlash(p)
-	}
-	if rel, err := filepath.Rel(root, abs); err == nil {
-		return filepath.ToSlash(rel)
-	}
-	return filepath.ToSlash(abs)
+	return r.rec.Cleared(ctx, r.cfg.TrackID, r.cfg.Rendition)
 }
 
 // emit delivers an event; callers hold mu, so events never overlap.
@@ -219,7 +204,6 @@ func (r *runner) keep(err error) {
 
 func (r *runner) run(ctx context.Context) (*Result, error) {
 	cfg := r.cfg
-	db := cfg.Catalog
 	// Catalog writes at the end must happen even when ctx ended the job.
 	bg := context.WithoutCancel(ctx)
 	if cfg.Timeout > 0 {
@@ -233,23 +217,22 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	r.track = catalog.Track{ID: cfg.TrackID, SourcePath: cfg.Input, Live: true}
-	r.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: catalog.KindVideo,
-		PlaylistPath: r.rel(r.playlist), Status: catalog.StatusEncoding}
-	if err := db.UpsertTrack(bg, r.track); err != nil {
+	// Nothing is known of the streams before the first segment is probed;
+	// ffmpeg is asked for the source's video.
+	r.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: recorder.Kind(0, "", catalog.KindVideo),
+		PlaylistPath: r.playlist, Status: catalog.StatusEncoding}
+	if err := r.rec.Track(bg, r.track); err != nil {
 		return nil, err
 	}
-	if err := db.UpsertRendition(bg, r.rend); err != nil {
+	if err := r.rec.Rendition(bg, r.rend); err != nil {
 		return nil, err
 	}
-	job, err := db.CreateJob(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Kind: "live",
+	job, err := r.rec.Start(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Kind: "live",
 		Args: first.Args(), FFmpegVersion: r.version})
 	if err != nil {
 		return nil, err
 	}
-	r.jobID, r.res.JobID = job.ID, job.ID
-	if err := db.StartJob(bg, job.ID); err != nil {
-		return nil, err
-	}
+	r.catJob, r.res.JobID = job, job.ID
 
 	status, reason, runErr := r.loop(ctx, first)
 	return r.finish(bg, status, reason, runErr)
@@ -489,9 +472,9 @@ func (r *runner) unblockFeed(fifo string) {
 
 // job builds the ffmpeg process of run n. ffmpeg writes an EVENT playlist in
 // the private work folder — it never deletes a segment and rewrites its
-// playlist after each one, which is when encode reports the segment
-// complete — and the segments straight into the rendition folder; veza
-// publishes the public playlist itself.
+// playlist after each one, once the segment is complete — and the
+// segments straight into the rendition folder; veza publishes the public
+// playlist itself.
 func (r *runner) job(n, startNumber int) (*encode.Job, error) {
 	cfg := r.cfg
 	path, inArgs, err := inputFor(cfg.Input, cfg.IdleTimeout, isLocalHost)
@@ -616,10 +599,10 @@ func (r *runner) receiving(n int) {
 // follow publishes run n's segments as ffmpeg's working playlist lists
 // them, checking it every followEvery until stop closes.
 //
-// encode's SegmentCompleted is not used: ffmpeg 5.1's HLS muxer buffers an
-// MPEG-TS segment in memory and only opens (and logs "Opening") its file
-// once the segment is complete, so encode, which takes a segment as
-// complete when the next one opens, reports it one segment late.
+// encode's SegmentCompleted reports the same segments, taken from the same
+// playlist, but encode reads it only at ffmpeg's progress reports (every
+// statsPeriod, 50 ms); follow looks every followEvery, a fifth of that,
+// for a shorter publication delay (which scripts/bench-live.sh measures).
 func (r *runner) follow(n int, stop <-chan struct{}) {
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
@@ -722,10 +705,9 @@ func (r *runner) record(n int, path string, dur time.Duration) {
 	r.res.Segments++
 	r.res.Duration += s.Duration
 	ctx := context.Background()
-	db := r.cfg.Catalog
-	r.keep(db.UpsertSegment(ctx, catalog.Segment{TrackID: r.cfg.TrackID, Rendition: r.cfg.Rendition, Index: int(s.Seq),
-		Path: r.rel(s.Path), Duration: s.Duration, Bytes: s.Bytes, JobID: r.jobID}))
-	r.keep(db.SetJobProgress(ctx, r.jobID, 0, r.res.Duration))
+	r.keep(r.catJob.Segment(ctx, catalog.Segment{Rendition: r.cfg.Rendition, Index: int(s.Seq),
+		Path: s.Path, Duration: s.Duration, Bytes: s.Bytes}))
+	r.keep(r.catJob.Progress(ctx, 0, r.res.Duration))
 	r.queue = append(r.queue, s)
 	if !r.detected {
 		r.detected = true
@@ -750,7 +732,7 @@ func (r *runner) publish(s published) {
 	ev := SegmentPublished{Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
 		Discontinuity: seg.Discontinuity, Window: len(r.win.segs), Latency: time.Since(s.done)}
 	for _, d := range dropped {
-		r.keep(r.cfg.Catalog.MarkSegmentRemoved(context.Background(), r.cfg.TrackID, r.cfg.Rendition, int(d.Seq)))
+		r.keep(r.catJob.Removed(context.Background(), r.cfg.Rendition, int(d.Seq)))
 		ev.Removed = append(ev.Removed, d.Seq)
 	}
 	ev.Deleted = r.deleteDue(now)
@@ -778,10 +760,8 @@ func (r *runner) detectCodecs(n int, segment string) {
 	ev := InputDetected{Run: n, Streams: streams}
 	res, err := (&ffprobe.Prober{Path: r.cfg.FFprobe}).Probe(context.Background(), segment)
 	var codecs []string
-	kind := catalog.KindAudio
 	if err == nil {
 		if v := res.Video(); v != nil {
-			kind = catalog.KindVideo
 			ev.Width, ev.Height = v.Width, v.Height
 			if v.CodecString != "" {
 				codecs = append(codecs, v.CodecString)
@@ -799,15 +779,16 @@ func (r *runner) detectCodecs(n int, segment string) {
 	if err != nil {
 		r.emit(Warning{Message: fmt.Sprintf("probing %s: %v", segment, err)})
 	} else {
-		r.rend.Kind, r.rend.Codecs, r.rend.Width, r.rend.Height = kind, ev.Codecs, ev.Width, ev.Height
+		r.rend.Kind = recorder.Kind(ev.Width, ev.Codecs, catalog.KindAudio)
+		r.rend.Codecs, r.rend.Width, r.rend.Height = ev.Codecs, ev.Width, ev.Height
 		r.res.Codecs = ev.Codecs
-		r.keep(r.cfg.Catalog.UpsertRendition(ctx, r.rend))
+		r.keep(r.rec.Rendition(ctx, r.rend))
 	}
 	if len(streams) > 0 {
 		r.res.Input = streams
 		if data, err := json.Marshal(probeOf(r.cfg.Input, streams)); err == nil {
 			r.track.Probe = data
-			r.keep(r.cfg.Catalog.UpsertTrack(ctx, r.track))
+			r.keep(r.rec.Track(ctx, r.track))
 		}
 	}
 	r.emit(ev)
@@ -819,7 +800,6 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	r.detect.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	db := r.cfg.Catalog
 	r.res.Status, r.res.Reason = status, reason
 	if r.res.Segments > 0 {
 		r.win.ended = true
@@ -849,7 +829,7 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	if runErr != nil && status != catalog.StatusDone {
 		errText = firstLine(runErr)
 	}
-	if err := db.FinishJob(ctx, r.jobID, status, errText); err != nil && runErr == nil {
+	if err := r.catJob.Finished(ctx, status, errText); err != nil && runErr == nil {
 		runErr = err
 	}
 	rs := status
@@ -858,11 +838,11 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 		// published is complete.
 		rs = catalog.StatusDone
 	}
-	if err := db.SetRenditionStatus(ctx, r.cfg.TrackID, r.cfg.Rendition, rs); err != nil && runErr == nil {
+	if err := r.rec.RenditionStatus(ctx, r.cfg.TrackID, r.cfg.Rendition, rs); err != nil && runErr == nil {
 		runErr = err
 	}
 	r.track.Live = false
-	if err := db.UpsertTrack(ctx, r.track); err != nil && runErr == nil {
+	if err := r.rec.Track(ctx, r.track); err != nil && runErr == nil {
 		runErr = err
 	}
 	return &r.res, runErr

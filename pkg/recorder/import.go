@@ -1,4 +1,4 @@
-package tracker
+package recorder
 
 import (
 	"context"
@@ -30,8 +30,7 @@ type ImportResult struct {
 // becomes a track of its own. Segment rows are made from the playlists'
 // EXTINF values and the files' sizes; a playlist naming a missing segment
 // is reported and its rendition marked error.
-func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, error) {
-	root := filepath.Dir(db.Path())
+func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error) {
 	var masters, medias []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -56,16 +55,12 @@ func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, err
 	}
 	res := &ImportResult{}
 	claimed := map[string]bool{}
-	job := func(track string) (string, error) {
-		j, err := db.CreateJob(ctx, catalog.Job{TrackID: track, Kind: "import", Args: []string{"catalog", "import", dir}})
-		if err != nil {
-			return "", err
-		}
-		return j.ID, db.StartJob(ctx, j.ID)
+	job := func(track string) (*Job, error) {
+		return r.Start(ctx, catalog.Job{TrackID: track, Kind: "import", Args: []string{"catalog", "import", dir}})
 	}
 	addTrack := func(id, source string) error {
 		res.Tracks++
-		return db.UpsertTrack(ctx, catalog.Track{ID: id, SourcePath: source})
+		return r.Track(ctx, catalog.Track{ID: id, SourcePath: source})
 	}
 	for _, mp := range masters {
 		m, err := hls.ReadMaster(mp)
@@ -77,7 +72,7 @@ func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, err
 		if err := addTrack(track, mp); err != nil {
 			return res, err
 		}
-		jobID, err := job(track)
+		j, err := job(track)
 		if err != nil {
 			return res, err
 		}
@@ -90,21 +85,21 @@ func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, err
 				continue
 			}
 			claimed[p] = true
-			r := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(mp), p), Codecs: v.Codecs,
-				Bandwidth: v.Bandwidth, Width: v.Resolution.Width, Height: v.Resolution.Height, Kind: catalog.KindAudio}
-			if !v.Resolution.IsZero() || hasVideoCodec(v.Codecs) {
-				r.Kind = catalog.KindVideo
-			}
-			if !importRendition(ctx, db, res, r, p, root, jobID) {
+			rd := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(mp), p), Codecs: v.Codecs,
+				Bandwidth: v.Bandwidth, Width: v.Resolution.Width, Height: v.Resolution.Height,
+				// A variant without RESOLUTION or CODECS is audio: a master
+				// gives both for video.
+				Kind: Kind(v.Resolution.Width, v.Codecs, catalog.KindAudio)}
+			if !r.importRendition(ctx, res, rd, p, j) {
 				failed = true
 			}
 		}
 		if len(m.Variants) > 0 {
-			if p, err := hls.ResolveURI(filepath.Dir(mp), m.Variants[0].URI); err == nil && !importKeys(ctx, db, res, track, p, root) {
+			if p, err := hls.ResolveURI(filepath.Dir(mp), m.Variants[0].URI); err == nil && !r.importKeys(ctx, res, track, p) {
 				failed = true
 			}
 		}
-		if err := finish(ctx, db, jobID, failed); err != nil {
+		if err := finish(ctx, j, failed); err != nil {
 			return res, err
 		}
 	}
@@ -117,47 +112,44 @@ func Import(ctx context.Context, db *catalog.DB, dir string) (*ImportResult, err
 		if err := addTrack(track, p); err != nil {
 			return res, err
 		}
-		jobID, err := job(track)
+		j, err := job(track)
 		if err != nil {
 			return res, err
 		}
-		r := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(p), p), Kind: catalog.KindVideo}
-		ok := importRendition(ctx, db, res, r, p, root, jobID)
-		ok = importKeys(ctx, db, res, track, p, root) && ok
-		if err := finish(ctx, db, jobID, !ok); err != nil {
+		// Nothing describes a lone media playlist's streams.
+		rd := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(p), p), Kind: Kind(0, "", catalog.KindVideo)}
+		ok := r.importRendition(ctx, res, rd, p, j)
+		ok = r.importKeys(ctx, res, track, p) && ok
+		if err := finish(ctx, j, !ok); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-func finish(ctx context.Context, db *catalog.DB, jobID string, failed bool) error {
+func finish(ctx context.Context, j *Job, failed bool) error {
 	if failed {
-		return db.FinishJob(ctx, jobID, catalog.StatusError, "some playlists could not be imported")
+		return j.Finished(ctx, catalog.StatusError, "some playlists could not be imported")
 	}
-	return db.FinishJob(ctx, jobID, catalog.StatusDone, "")
+	return j.Finished(ctx, catalog.StatusDone, "")
 }
 
-func importRendition(ctx context.Context, db *catalog.DB, res *ImportResult, r catalog.Rendition, playlist, root, jobID string) bool {
-	rel, err := filepath.Rel(root, playlist)
-	if err != nil {
-		rel = playlist
-	}
-	r.PlaylistPath = filepath.ToSlash(rel)
-	r.Status = catalog.StatusDone
+func (r *Recorder) importRendition(ctx context.Context, res *ImportResult, rd catalog.Rendition, playlist string, j *Job) bool {
+	rd.PlaylistPath = playlist
+	rd.Status = catalog.StatusDone
 	pl, err := hls.ReadMedia(playlist)
 	var segs []catalog.Segment
 	if err == nil {
-		segs, err = SegmentsOnDisk(pl, playlist, root)
+		segs, err = r.SegmentsOnDisk(pl, playlist)
 		if err == nil && !pl.EndList {
-			r.Status = catalog.StatusEncoding
+			rd.Status = catalog.StatusEncoding
 		}
 	}
 	if err != nil {
-		r.Status = catalog.StatusError
+		rd.Status = catalog.StatusError
 		res.Problems = append(res.Problems, err.Error())
 	}
-	if uerr := db.UpsertRendition(ctx, r); uerr != nil {
+	if uerr := r.Rendition(ctx, rd); uerr != nil {
 		res.Problems = append(res.Problems, uerr.Error())
 		return false
 	}
@@ -165,10 +157,7 @@ func importRendition(ctx context.Context, db *catalog.DB, res *ImportResult, r c
 	if err != nil {
 		return false
 	}
-	for i := range segs {
-		segs[i].JobID = jobID
-	}
-	if _, err := db.ReplaceSegments(ctx, r.TrackID, r.Name, segs); err != nil {
+	if _, err := j.Reconciled(ctx, rd.Name, segs); err != nil {
 		res.Problems = append(res.Problems, err.Error())
 		return false
 	}
@@ -181,7 +170,7 @@ func importRendition(ctx context.Context, db *catalog.DB, res *ImportResult, r c
 // its keys), as catalog key rows: URI, key file, segment range and a
 // fingerprint, never the key. A key that is not a readable 16-byte local
 // file is reported.
-func importKeys(ctx context.Context, db *catalog.DB, res *ImportResult, track, playlist, root string) bool {
+func (r *Recorder) importKeys(ctx context.Context, res *ImportResult, track, playlist string) bool {
 	pl, err := hls.ReadMedia(playlist)
 	if err != nil {
 		return true // already reported with its rendition
@@ -209,33 +198,18 @@ func importKeys(ctx context.Context, db *catalog.DB, res *ImportResult, track, p
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: key %q: %v", playlist, s.Key.URI, err))
 			return false
 		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			rel = path
-		}
 		keys = append(keys, catalog.Key{TrackID: track, Index: len(keys), Method: "AES-128", URI: s.Key.URI,
-			Path: filepath.ToSlash(rel), FirstSegment: idx, LastSegment: idx, Fingerprint: catalog.KeyFingerprint(key)})
+			Path: path, FirstSegment: idx, LastSegment: idx, Fingerprint: catalog.KeyFingerprint(key)})
 	}
 	if len(keys) == 0 {
 		return true
 	}
-	if err := db.ReplaceKeys(ctx, track, keys); err != nil {
+	if err := r.Keys(ctx, track, keys); err != nil {
 		res.Problems = append(res.Problems, err.Error())
 		return false
 	}
 	res.Keys += len(keys)
 	return true
-}
-
-func hasVideoCodec(codecs string) bool {
-	for _, c := range hls.SplitCodecs(codecs) {
-		for _, p := range []string{"avc", "hvc", "hev", "av01", "vp09", "mp4v"} {
-			if strings.HasPrefix(strings.ToLower(c), p) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // trackID names a track after its folder below the import root, or after

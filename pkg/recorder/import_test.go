@@ -1,4 +1,4 @@
-package tracker
+package recorder
 
 import (
 	"context"
@@ -46,13 +46,10 @@ func TestImport(t *testing.T) {
 	write(t, filepath.Join(out, "loose", "c0.ts"), "zz")
 	write(t, filepath.Join(out, "broken", "index.m3u8"), media("gone.ts"))
 
-	db, err := catalog.Open(catalog.DefaultPath(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	rec := openRecorder(t, out)
+	db := rec.DB
 	ctx := context.Background()
-	res, err := Import(ctx, db, out)
+	res, err := rec.Import(ctx, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +72,7 @@ func TestImport(t *testing.T) {
 		t.Fatalf("broken rendition: %+v %v", r, err)
 	}
 	// Importing again changes nothing.
-	if _, err := Import(ctx, db, out); err != nil {
+	if _, err := rec.Import(ctx, out); err != nil {
 		t.Fatal(err)
 	}
 	segs2, _ := db.Segments(ctx, "show-a", "hi")
@@ -109,13 +106,10 @@ func TestImportKeys(t *testing.T) {
 	write(t, filepath.Join(out, "badkey", "t0.ts"), "x")
 	write(t, filepath.Join(out, "badkey", "k.key"), "short")
 
-	db, err := catalog.Open(catalog.DefaultPath(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	rec := openRecorder(t, out)
+	db := rec.DB
 	ctx := context.Background()
-	res, err := Import(ctx, db, out)
+	res, err := rec.Import(ctx, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,4 +125,16 @@ func TestImportKeys(t *testing.T) {
 		k.Fingerprint != catalog.KeyFingerprint([]byte("0123456789abcdef")) {
 		t.Errorf("key %+v", k)
 	}
+}
+
+// openRecorder opens a catalog in dir, closed when the test ends, and a
+// recorder writing paths relative to dir.
+func openRecorder(t *testing.T, dir string) *Recorder {
+	t.Helper()
+	db, err := catalog.Open(catalog.DefaultPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Recorder{DB: db, Root: dir}
 }
