@@ -193,6 +193,10 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	trackID := cfg.TrackID
 	if trackID == "" {
 		trackID = Slug(cfg.Input)
+	} else if err := catalog.CheckTrackID(trackID); err != nil {
+		// The id names a folder that --force empties: "../x" would reach
+		// outside the output folder.
+		return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	root := cfg.CatalogRoot
 	if root == "" {

@@ -328,3 +328,23 @@ func TestSlug(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackIDStaysInOutDir: a chosen track id names one folder under the
+// output folder; "../x" used to write (and with --force delete) beside it.
+func TestTrackIDStaysInOutDir(t *testing.T) {
+	parent := t.TempDir()
+	out := filepath.Join(parent, "out")
+	for _, id := range []string{"../x", "a/b", ".hidden", ".."} {
+		_, err := Run(context.Background(), Config{Input: media(t, "audio.flac"), OutDir: out, TrackID: id,
+			Catalog: openCatalog(t, out)})
+		if !errors.Is(err, catalog.ErrBadTrackID) {
+			t.Errorf("track %q: err %v, want ErrBadTrackID", id, err)
+		}
+	}
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if e.Name() != "out" {
+			t.Errorf("%s written beside the output folder", e.Name())
+		}
+	}
+}

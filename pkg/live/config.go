@@ -127,9 +127,13 @@ func (c *Config) defaults() error {
 	}
 	if c.TrackID == "" {
 		c.TrackID = TrackIDFor(c.Input)
+	} else if err := catalog.CheckTrackID(c.TrackID); err != nil {
+		return fmt.Errorf("live %q: %w", c.Input, err)
 	}
 	if c.Rendition == "" {
 		c.Rendition = DefaultRendition
+	} else if err := catalog.CheckTrackID(c.Rendition); err != nil {
+		return fmt.Errorf("live %q: rendition: %w", c.Input, err)
 	}
 	switch c.Mode {
 	case "":

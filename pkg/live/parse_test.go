@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/verify"
 )
 
@@ -227,5 +228,29 @@ func TestLateL2(t *testing.T) {
 		if got := lateL2(tt.f); got != tt.late {
 			t.Errorf("lateL2(%+v) = %v", tt.f, got)
 		}
+	}
+}
+
+// TestConfigRefusesEscapingTrackIDs: a chosen track or rendition names a
+// folder under OutDir; "../x" would write and delete beside it.
+func TestConfigRefusesEscapingTrackIDs(t *testing.T) {
+	db, err := catalog.Open(filepath.Join(t.TempDir(), catalog.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range []Config{
+		{Input: "udp://127.0.0.1:9", OutDir: "out", TrackID: "../x"},
+		{Input: "udp://127.0.0.1:9", OutDir: "out", TrackID: "a/b"},
+		{Input: "udp://127.0.0.1:9", OutDir: "out", Rendition: "../../etc"},
+	} {
+		c.Catalog = db
+		if err := c.defaults(); !errors.Is(err, catalog.ErrBadTrackID) {
+			t.Errorf("%+v: %v, want ErrBadTrackID", c, err)
+		}
+	}
+	ok := Config{Input: "udp://127.0.0.1:9", OutDir: "out", TrackID: "cam-1", Catalog: db}
+	if err := ok.defaults(); err != nil {
+		t.Errorf("cam-1: %v", err)
 	}
 }
