@@ -166,13 +166,19 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 		if as == nil {
 			as = []catalog.Analysis{}
 		}
+		dmg, err := db.SourceDamage(ctx, opts.TrackID)
+		if err != nil {
+			return err
+		}
 		data = struct {
 			*catalog.TrackDetail
 			Analyses []catalog.Analysis `json:"analyses"`
-		}{d, as}
+			Damage   *catalog.Damage    `json:"source_damage"`
+		}{d, as, dmg}
 		table = func(w io.Writer) {
 			writeCatalogTrack(w, d)
 			writeCatalogAnalyses(w, as)
+			writeCatalogDamage(w, dmg)
 		}
 	case "segments":
 		segs, err := db.Segments(ctx, opts.TrackID, opts.Rendition)

@@ -183,3 +183,17 @@ func catalogOr(s, empty string) string {
 	}
 	return s
 }
+
+// writeCatalogDamage prints what ffmpeg reported of a damaged source.
+func writeCatalogDamage(w io.Writer, d *catalog.Damage) {
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nSOURCE DAMAGED: %d decode errors or corrupt packets\n", d.Errors)
+	for _, r := range d.Ranges {
+		fmt.Fprintf(w, "  %.2f-%.2f s: %d\n", r.Start, r.End, r.Count)
+	}
+	if d.Short {
+		fmt.Fprintf(w, "  ended at %.2f s of %.2f s\n", d.Encoded, d.Expected)
+	}
+}

@@ -34,6 +34,8 @@ type LadderOptions struct {
 	Preset      string
 	Timeout     time.Duration
 	List        bool
+	// Strict fails a damaged but decodable source instead of warning.
+	Strict bool
 	// Segment is set by `veza segment`: auto, copy or encode.
 	Segment string
 	ProtectOptions
@@ -99,6 +101,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
 	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
+	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
@@ -181,11 +184,14 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, CatalogRoot: filepath.Dir(catPath), Timeout: timeout,
-			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio,
+			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
 			OnEvent: func(ev ladder.Event) {
 				switch e := ev.Encode.(type) {
 				case nil:
 					opts.IO.Logf("%s", ev.Message)
+				case encode.Damaged:
+					bar.clear()
+					opts.IO.Warnf("%s: source damaged: %s", in, e)
 				case encode.Progress:
 					bar.progress(e)
 				case encode.SegmentCompleted:

@@ -64,6 +64,13 @@ func (b *ladderBar) progress(p encode.Progress) {
 	}
 }
 
+// clear takes the bar off the line so a message can be printed.
+func (b *ladderBar) clear() {
+	if b.bar != nil {
+		_ = b.bar.Clear()
+	}
+}
+
 func (b *ladderBar) finish() {
 	if b.bar != nil {
 		_ = b.bar.Finish()

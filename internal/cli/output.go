@@ -94,3 +94,6 @@ func printTable(w io.Writer, t *table.Table) {
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 }
+
+// strictUsage is the help of --strict on transcode, ladder and segment.
+const strictUsage = "fail on a damaged source (decode errors, corrupt packets, or an end before its header says) instead of warning"

@@ -75,6 +75,7 @@ func segmentCmd(f *Factory, runF func(context.Context, *LadderOptions) error, li
 	fl.StringVar(&opts.TrackID, "track", "", "track id (default: a slug of the file name)")
 	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file (default OUTDIR/veza.db)")
 	fl.BoolVar(&opts.Force, "force", false, "redo the output even when complete and current")
+	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
 	fl.StringVar(&opts.Preset, "preset", "veryfast", "x264/x265 speed preset when encoding")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never; live sources: no limit unless given)")
 	af = addAudioFlags(fl)

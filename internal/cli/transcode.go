@@ -83,7 +83,7 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 	fl.IntVarP(&b.Jobs, "jobs", "j", 0, "files encoded at once (default: CPUs for audio presets, 1 for video)")
 	fl.DurationVar(&b.Timeout, "timeout", encode.DefaultTimeout, "give up on one file after this long (0: never)")
 	fl.StringVar(&opts.Events, "events", "", "write every event as JSON on stdout: ndjson")
-	fl.BoolVar(&b.Strict, "strict", false, "fail a file whose source is damaged (decode errors, corrupt packets, ends early) instead of warning")
+	fl.BoolVar(&b.Strict, "strict", false, strictUsage)
 	af = addAudioFlags(fl)
 	return cmd
 }

@@ -107,3 +107,37 @@ func TestAnalysesFollowTheirTrackAndJob(t *testing.T) {
 		t.Errorf("after the track went: %v, %v", as, err)
 	}
 }
+
+func TestSourceDamage(t *testing.T) {
+	db := openTest(t)
+	seed(t, db)
+	if d, err := db.SourceDamage(ctx, "t"); err != nil || d != nil {
+		t.Fatalf("unchecked track: %+v %v", d, err)
+	}
+	d := Damage{TrackID: "t", Errors: 44, Ranges: []DamageRange{{Start: 2.1, End: 4, Count: 44}}, Short: true, Expected: 10, Encoded: 5.02}
+	must(t, db.PutDamage(ctx, d))
+	got, err := db.SourceDamage(ctx, "t")
+	must(t, err)
+	d.CreatedAt = got.CreatedAt
+	if !reflect.DeepEqual(*got, d) {
+		t.Errorf("got  %+v\nwant %+v", *got, d)
+	}
+	// A clean re-encode removes the row.
+	must(t, db.PutDamage(ctx, Damage{TrackID: "t"}))
+	if got, err := db.SourceDamage(ctx, "t"); err != nil || got != nil {
+		t.Fatalf("after a clean run: %+v %v", got, err)
+	}
+	for _, bad := range []Damage{
+		{TrackID: "t", Errors: -1},
+		{TrackID: "t", Errors: 1, Ranges: []DamageRange{{Start: 3, End: 2, Count: 1}}},
+		{TrackID: "t", Short: true, Expected: math.NaN()},
+		{TrackID: "", Errors: 1},
+	} {
+		if err := db.PutDamage(ctx, bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if err := db.PutDamage(ctx, Damage{TrackID: "nope", Errors: 1, Ranges: []DamageRange{{0, 1, 1}}}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown track: %v", err)
+	}
+}

@@ -160,6 +160,7 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 		Duration:      run.outputDuration(),
 		Timeout:       run.cfg.Timeout,
 	}
+	job.ExpectDuration = job.Duration
 	names := make([]string, len(cmd.Outputs))
 	for i, o := range cmd.Outputs {
 		names[i] = o.Rendition.Name
@@ -192,6 +193,12 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 	// after ctx is cancelled.
 	recordCtx := context.WithoutCancel(ctx)
 	job.OnEvent = func(ev encode.Event) {
+		if d, ok := ev.(encode.Damaged); ok {
+			// Every process reports the same source: one report for the
+			// run comes after the encode (checkDamage).
+			run.sawDamage(d)
+			return
+		}
 		tr.Handle(recordCtx, ev)
 		run.emit(Event{Renditions: names, JobID: tr.ID, Encode: ev})
 	}

@@ -75,6 +75,12 @@ type Config struct {
 	CatalogRoot string
 	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
 	Timeout time.Duration
+	// Strict fails the run when the source is damaged but decodable
+	// (decode errors, corrupt packets, or an end before its header says):
+	// the renditions are marked error and no master is written. It
+	// defaults to false: the damage is reported and recorded, the output
+	// kept.
+	Strict bool
 	// OnEvent receives the run's events, one at a time.
 	OnEvent func(Event)
 	// Encryption, when set, encrypts every segment with AES-128 (see
@@ -123,6 +129,9 @@ type Result struct {
 	Elapsed  float64   `json:"elapsed"`
 	// Loudness reports the loudness and silence processing, when asked for.
 	Loudness *audio.Report `json:"loudness,omitempty"`
+	// Damage is what ffmpeg reported of a damaged but decodable source;
+	// nil when it decoded cleanly.
+	Damage *encode.Damaged `json:"damage,omitempty"`
 }
 
 // Variant is one rendition as the master playlist describes it.
@@ -224,11 +233,15 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	}
 	if r.UpToDate {
 		run.loudnessFromCatalog(ctx)
+		run.damageFromCatalog(ctx)
 		r.Elapsed = time.Since(start).Seconds()
 		return r, nil
 	}
 	if err := run.encode(ctx, todo, fps, planWhy); err != nil {
 		return r, err
+	}
+	if err := run.checkDamage(ctx, todo); err != nil {
+		return r, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	if err := run.publish(ctx); err != nil {
 		return r, err
@@ -256,6 +269,9 @@ type runner struct {
 	// measured keeps each rendition's measurement, made once.
 	measured   map[string]Variant
 	measuredMu sync.Mutex
+	// damage is the worst damage report of the run's ffmpeg processes
+	// (each decodes the same source); guarded by mu.
+	damage *encode.Damaged
 }
 
 func (run *runner) emit(ev Event) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
 )
 
@@ -98,6 +99,20 @@ func (r *Recorder) Keys(ctx context.Context, trackID string, keys []catalog.Key)
 // rendition.
 func (r *Recorder) Analysis(ctx context.Context, a catalog.Analysis) error {
 	return r.DB.PutAnalysis(ctx, a)
+}
+
+// Damaged records what ffmpeg reported of a track's damaged but decodable
+// source; nil records a clean source, removing an earlier report.
+func (r *Recorder) Damaged(ctx context.Context, trackID string, d *encode.Damaged) error {
+	row := catalog.Damage{TrackID: trackID}
+	if d != nil {
+		row.Errors, row.Short = d.Errors, d.Short
+		row.Expected, row.Encoded = d.Expected.Seconds(), d.Encoded.Seconds()
+		for _, rg := range d.Ranges {
+			row.Ranges = append(row.Ranges, catalog.DamageRange{Start: rg.Start.Seconds(), End: rg.End.Seconds(), Count: rg.Count})
+		}
+	}
+	return r.DB.PutDamage(ctx, row)
 }
 
 // Cleared records that an earlier output of a rendition was removed from
