@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,7 +87,7 @@ func openKeyring(enc Encryption, dir string) (*keyring, error) {
 			return nil, fmt.Errorf("key file %q: %d bytes, an AES-128 key is 16", enc.KeyFile, len(b))
 		}
 		if old, err := os.ReadFile(k.path(0)); err != nil || string(old) != string(b) {
-			if err := writeKey(k.path(0), b); err != nil {
+			if _, err := writeKey(k.path(0), b, true); err != nil {
 				return nil, err
 			}
 		}
@@ -115,7 +116,9 @@ func (k *keyring) key(i int) ([]byte, error) {
 		if _, err := rand.Read(b); err != nil {
 			return nil, fmt.Errorf("random key: %w", err)
 		}
-		if err := writeKey(k.path(i), b); err != nil {
+		// A damaged key file is replaced; a missing one is created only if
+		// no other run on this track created it meanwhile.
+		if b, err = writeKey(k.path(i), b, err == nil); err != nil {
 			return nil, err
 		}
 	}
@@ -147,16 +150,21 @@ func (k *keyring) fingerprint() string {
 	return fmt.Sprintf("aes-128|%s|%d|%s", k.enc.KeyURL, k.enc.Rotation, catalog.KeyFingerprint(k.keys[0]))
 }
 
-// writeKey writes a key file atomically with mode 0600.
-func writeKey(path string, key []byte) error {
+// writeKey writes a key file with mode 0600 and returns the key the file
+// holds. With replace it takes the place of whatever is there (atomically);
+// without, it is created only if absent: when another run on the same track
+// made the file first, that run's key is returned, so two runs never keep
+// two different keys.
+func writeKey(path string, key []byte, replace bool) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("key file: %w", err)
+		return nil, fmt.Errorf("key file: %w", err)
 	}
 	tmp := f.Name()
+	defer os.Remove(tmp)
 	err = f.Chmod(0o600)
 	if err == nil {
 		_, err = f.Write(key)
@@ -167,14 +175,25 @@ func writeKey(path string, key []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
+	switch {
+	case err != nil:
+	case replace:
 		err = os.Rename(tmp, path)
+	default:
+		// A hard link fails when the name exists: an exclusive create of a
+		// file that is already whole.
+		if err = os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+			theirs, rerr := os.ReadFile(path)
+			if rerr == nil && len(theirs) == hls.KeyLen {
+				return theirs, nil
+			}
+			err = fmt.Errorf("exists but is not a 16-byte key")
+		}
 	}
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("key file %s: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("key file %s: %w", filepath.Base(path), err)
 	}
-	return nil
+	return key, nil
 }
 
 // encryptPlaylist encrypts every segment of pl (its files in dir) in
