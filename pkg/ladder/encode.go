@@ -150,7 +150,24 @@ func (run *runner) encodeGroups(ctx context.Context, groups [][]Rendition, fps m
 
 // encodeGroup runs one ffmpeg process for renditions rs.
 func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[string]string) error {
-	cmd := run.plan.Build(rs, run.res.Dir, run.enc)
+	outDir := run.res.Dir
+	if run.keys != nil {
+		// ffmpeg writes clear segments and a playlist without keys: they
+		// stay in a private folder until finalise has encrypted them, so
+		// nothing clear is ever in the folder people serve.
+		outDir = filepath.Join(run.res.Dir, StagingDir)
+	}
+	cmd := run.plan.Build(rs, outDir, run.enc)
+	for _, o := range cmd.Outputs {
+		if outDir != run.res.Dir {
+			if err := os.RemoveAll(o.Dir); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+				return err
+			}
+		}
+	}
 	job := &encode.Job{
 		FFmpeg:        run.cfg.FFmpeg,
 		FFprobe:       run.cfg.FFprobe,
@@ -199,6 +216,15 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 			run.sawDamage(d)
 			return
 		}
+		switch ev.(type) {
+		case encode.SegmentOpened, encode.SegmentCompleted:
+			if outDir != run.res.Dir {
+				// A staged segment is not output yet: finalise records
+				// it once it is encrypted and in place.
+				run.emit(Event{Renditions: names, JobID: tr.ID, Encode: ev})
+				return
+			}
+		}
 		tr.Handle(recordCtx, ev)
 		run.emit(Event{Renditions: names, JobID: tr.ID, Encode: ev})
 	}
@@ -233,6 +259,32 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 	return runErr
 }
 
+// StagingDir is the private folder in a track folder where ffmpeg writes
+// the renditions of an encrypted ladder before veza encrypts them.
+const StagingDir = ".staging"
+
+// unstage moves a finished rendition from the staging folder into the
+// track folder, whole (segments, init section and final playlist at once),
+// and returns its playlist's final path. Unstaged output is where it is.
+func (run *runner) unstage(o Output) (string, error) {
+	final := filepath.Join(run.res.Dir, o.Rendition.Name)
+	if o.Dir == final {
+		return o.Playlist, nil
+	}
+	if err := os.Chmod(o.Dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.RemoveAll(final); err != nil {
+		return "", err
+	}
+	if err := os.Rename(o.Dir, final); err != nil {
+		return "", err
+	}
+	// The staging folder goes once the last rendition left it.
+	_ = os.Remove(filepath.Dir(o.Dir))
+	return filepath.Join(final, PlaylistName), nil
+}
+
 // finalise turns each EVENT playlist ffmpeg wrote into the final VOD one
 // (atomically, never with TARGETDURATION 0) and reconciles the catalog.
 func (run *runner) finalise(ctx context.Context, tr *recorder.Job, cmd Command, fps map[string]string) error {
@@ -260,7 +312,11 @@ func (run *runner) finalise(ctx context.Context, tr *recorder.Job, cmd Command, 
 		if err := hls.WriteMedia(o.Playlist, pl); err != nil {
 			return err
 		}
-		if _, err := tr.Reconcile(ctx, o.Rendition.Name, o.Playlist); err != nil {
+		playlist, err := run.unstage(o)
+		if err != nil {
+			return fmt.Errorf("rendition %s: %w", o.Rendition.Name, err)
+		}
+		if _, err := tr.Reconcile(ctx, o.Rendition.Name, playlist); err != nil {
 			return err
 		}
 	}
@@ -273,7 +329,7 @@ func (run *runner) finalise(ctx context.Context, tr *recorder.Job, cmd Command, 
 		if err := run.rec.Rendition(ctx, catalog.Rendition{
 			TrackID: run.trackID, Name: o.Rendition.Name, Kind: recorder.Kind(o.Rendition.Width, v.Codecs, catalog.KindAudio),
 			Codecs: v.Codecs, Bandwidth: v.Bandwidth, Width: v.Width, Height: v.Height,
-			PlaylistPath: o.Playlist, Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
+			PlaylistPath: filepath.Join(run.res.Dir, o.Rendition.Name, PlaylistName), Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
 		}); err != nil {
 			return err
 		}

@@ -17,7 +17,9 @@ import (
 
 // Encryption makes a run encrypt every media segment with AES-128 (HLS
 // METHOD=AES-128: whole-segment CBC with PKCS#7 padding), after ffmpeg has
-// written it and before the playlist is final. veza encrypts the files
+// written it and before the playlist is final. ffmpeg writes into the track's
+// StagingDir; a rendition moves into the track folder only once encrypted,
+// so no clear segment or keyless playlist is ever where people serve from. veza encrypts the files
 // itself rather than through ffmpeg's hls_key_info_file: the keys, IVs and
 // rotation points are then exactly what veza decided and records, whatever
 // the muxer's timing of segment events. fMP4 init sections stay clear (the

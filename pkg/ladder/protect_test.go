@@ -13,6 +13,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/check"
 	"github.com/veza-media/veza/pkg/dash"
+	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/mp4"
 	"github.com/veza-media/veza/pkg/player"
@@ -278,5 +279,61 @@ func TestHEVCfMP4LadderVerifies(t *testing.T) {
 	}
 	if must := verifyMust(t, res.Master); len(must) > 0 {
 		t.Errorf("HEVC fMP4 ladder fails verify:\n%s", strings.Join(must, "\n"))
+	}
+}
+
+// TestEncryptedLadderNeverClearOnDisk: while ffmpeg writes an encrypted
+// ladder, nothing clear is in the track folder people serve — no TS segment
+// in the clear, no playlist without EXT-X-KEY. ffmpeg used to write both
+// there and veza encrypted them at the end, so a crash left them clear.
+func TestEncryptedLadderNeverClearOnDisk(t *testing.T) {
+	out := t.TempDir()
+	track := filepath.Join(out, "av")
+	var looks, clear int
+	var seen []string
+	look := func() {
+		looks++
+		filepath.WalkDir(track, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() && d.Name() == StagingDir {
+				return filepath.SkipDir
+			}
+			data, _ := os.ReadFile(p)
+			switch filepath.Ext(p) {
+			case ".ts":
+				if len(data) >= 189 && data[0] == 0x47 && data[188] == 0x47 {
+					clear++
+					seen = append(seen, p)
+				}
+			case ".m3u8":
+				if bytes.Contains(data, []byte("#EXTINF")) && !bytes.Contains(data, []byte("#EXT-X-KEY")) {
+					clear++
+					seen = append(seen, p)
+				}
+			}
+			return nil
+		})
+	}
+	cfg := Config{Input: media(t, "av.mp4"), OutDir: out, Ladder: small, SegmentTime: 1, Catalog: openCatalog(t, out),
+		Encoding: Encoding{Preset: "ultrafast"}, Encryption: &Encryption{},
+		OnEvent: func(e Event) {
+			if _, ok := e.Encode.(encode.SegmentCompleted); ok {
+				look()
+			}
+		}}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	look()
+	if looks < 3 || clear > 0 {
+		t.Fatalf("%d looks, %d clear files in the served folder: %v", looks, clear, seen)
+	}
+	if _, err := os.Stat(filepath.Join(track, StagingDir)); !os.IsNotExist(err) {
+		t.Errorf("staging folder left behind: %v", err)
+	}
+	for _, rd := range []string{"240p", "120p"} {
+		checkRendition(t, openCatalog(t, out), out, "av", rd)
 	}
 }
