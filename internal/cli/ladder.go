@@ -36,6 +36,9 @@ type LadderOptions struct {
 	List        bool
 	// Strict fails a damaged but decodable source instead of warning.
 	Strict bool
+	// AllowIndirect points at the root flag --allow-indirect-input, read
+	// when the command runs.
+	AllowIndirect *bool
 	// Segment is set by `veza segment`: auto, copy or encode.
 	Segment string
 	ProtectOptions
@@ -46,7 +49,7 @@ type LadderOptions struct {
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
 func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) *cobra.Command {
-	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe}
+	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, AllowIndirect: &f.AllowIndirect}
 	var af *audioFlags
 	cmd := &cobra.Command{
 		Use:   "ladder INPUT... -o OUTDIR",
@@ -185,6 +188,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, CatalogRoot: filepath.Dir(catPath), Timeout: timeout,
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
+			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
 			OnEvent: func(ev ladder.Event) {
 				switch e := ev.Encode.(type) {
 				case nil:

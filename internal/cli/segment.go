@@ -19,7 +19,7 @@ func NewCmdSegment(f *Factory, runF func(context.Context, *LadderOptions) error)
 }
 
 func segmentCmd(f *Factory, runF func(context.Context, *LadderOptions) error, liveF func(context.Context, *LiveOptions) error) *cobra.Command {
-	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, Strategy: "single"}
+	opts := &LadderOptions{IO: f.IO, FFmpeg: f.FFmpeg, FFprobe: f.FFprobe, AllowIndirect: &f.AllowIndirect, Strategy: "single"}
 	lopts := &LiveOptions{IO: f.IO, FindFFmpeg: f.FFmpeg, FindFFprobe: f.FFprobe}
 	var copyOnly, encodeOnly bool
 	var af *audioFlags

@@ -75,6 +75,10 @@ type Config struct {
 	CatalogRoot string
 	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
 	Timeout time.Duration
+	// AllowIndirect accepts a local input whose demuxer reads other files
+	// named inside it (an HLS playlist, an ffconcat script); it defaults to
+	// false, refusing it (ffprobe.ReasonIndirect).
+	AllowIndirect bool
 	// Strict fails the run when the source is damaged but decodable
 	// (decode errors, corrupt packets, or an end before its header says):
 	// the renditions are marked error and no master is written. It

@@ -30,7 +30,7 @@ type answer struct {
 // and ffmpeg's version are needed only once the plan stands; they are
 // worked out while ffprobe runs, and identity waits for them.
 func openSource(ctx context.Context, cfg Config, what string) (*source, error) {
-	src := &source{prober: &ffprobe.Prober{Path: cfg.FFprobe}, what: what, input: cfg.Input,
+	src := &source{prober: &ffprobe.Prober{Path: cfg.FFprobe, AllowIndirect: cfg.AllowIndirect}, what: what, input: cfg.Input,
 		hash: make(chan answer, 1), version: make(chan answer, 1)}
 	go func() {
 		h, err := HashFile(cfg.Input)
