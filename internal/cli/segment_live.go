@@ -150,6 +150,9 @@ func runLive(ctx context.Context, o *LiveOptions) error {
 	}
 	defer db.Close()
 	o.Catalog, o.CatalogRoot, o.Stdin, o.OnEvent = db, filepath.Dir(catPath), o.IO.In, liveLogger(o.IO)
+	if w := live.Exposure(o.Input); w != "" {
+		o.IO.Warnf("%s", w)
+	}
 	if o.MaxLive > 0 {
 		// The slots live beside the catalog: every veza process writing
 		// this output shares them.
