@@ -187,4 +187,3 @@ func FuzzPictures(f *testing.F) {
 		_ = TablePackets(b)
 	})
 }
-
