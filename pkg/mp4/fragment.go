@@ -17,6 +17,10 @@ type Track struct {
 	// DefaultSampleDuration is the trex default, used by fragments that
 	// give no sample durations of their own.
 	DefaultSampleDuration uint32
+	// DefaultSampleSize and DefaultSampleFlags are the other trex
+	// defaults, for fragments that give neither.
+	DefaultSampleSize  uint32
+	DefaultSampleFlags uint32
 }
 
 // Timing is when one track of a media segment starts and how long it
@@ -45,10 +49,16 @@ func ReadInit(b []byte) ([]Track, error) {
 	if mvex == nil {
 		return nil, errors.New("moov has no mvex box (not a fragmented MP4 init section)")
 	}
-	defaults := map[uint32]uint32{}
+	defaults := map[uint32][3]uint32{} // duration, size, flags
 	for _, t := range mvex.Children {
 		if t.Type == "trex" && len(t.Payload) >= 16 {
-			defaults[binary.BigEndian.Uint32(t.Payload[4:])] = binary.BigEndian.Uint32(t.Payload[12:])
+			var d [3]uint32
+			for i := range d {
+				if off := 12 + 4*i; len(t.Payload) >= off+4 {
+					d[i] = binary.BigEndian.Uint32(t.Payload[off:])
+				}
+			}
+			defaults[binary.BigEndian.Uint32(t.Payload[4:])] = d
 		}
 	}
 	var tracks []Track
@@ -87,7 +97,8 @@ func ReadInit(b []byte) ([]Track, error) {
 		if t.Timescale == 0 {
 			return nil, fmt.Errorf("track %d has no timescale", t.ID)
 		}
-		t.DefaultSampleDuration = defaults[t.ID]
+		d := defaults[t.ID]
+		t.DefaultSampleDuration, t.DefaultSampleSize, t.DefaultSampleFlags = d[0], d[1], d[2]
 		tracks = append(tracks, t)
 	}
 	if len(tracks) == 0 {
@@ -121,40 +132,24 @@ func ReadFragment(b []byte, tracks []Track) (map[uint32]Timing, error) {
 			}
 			kids := traf.Children
 			tfhd, tfdt := Find(kids, "tfhd"), Find(kids, "tfdt")
-			if tfhd == nil || len(tfhd.Payload) < 8 {
+			if tfhd == nil {
 				return nil, errors.New("a traf has no tfhd")
 			}
-			if tfdt == nil || len(tfdt.Payload) < 8 {
+			if tfdt == nil {
 				return nil, errors.New("a traf has no tfdt")
 			}
-			id := binary.BigEndian.Uint32(tfhd.Payload[4:])
+			h, err := readTfhd(tfhd.Payload)
+			if err != nil {
+				return nil, err
+			}
+			id := h.trackID
 			def := trex[id]
-			flags := binary.BigEndian.Uint32(tfhd.Payload) & 0xffffff
-			p := tfhd.Payload[8:]
-			skip := func(n int) bool {
-				if len(p) < n {
-					return false
-				}
-				p = p[n:]
-				return true
+			if h.flags&tfhdDefaultDuration != 0 {
+				def = h.defaultDuration
 			}
-			if flags&0x1 != 0 && !skip(8) || flags&0x2 != 0 && !skip(4) {
-				return nil, errors.New("tfhd is truncated")
-			}
-			if flags&0x8 != 0 {
-				if len(p) < 4 {
-					return nil, errors.New("tfhd is truncated")
-				}
-				def = binary.BigEndian.Uint32(p)
-			}
-			var start uint64
-			if tfdt.Payload[0] == 1 {
-				if len(tfdt.Payload) < 12 {
-					return nil, errors.New("tfdt is truncated")
-				}
-				start = binary.BigEndian.Uint64(tfdt.Payload[4:])
-			} else {
-				start = uint64(binary.BigEndian.Uint32(tfdt.Payload[4:]))
+			start, err := readTfdt(tfdt.Payload)
+			if err != nil {
+				return nil, err
 			}
 			tm, seen := out[id]
 			if !seen {
@@ -259,4 +254,69 @@ func SampleEntries(init []byte) map[string]bool {
 		}
 	}
 	return out
+}
+
+// tfhd flags (ISO/IEC 14496-12 8.8.7).
+const (
+	tfhdBaseDataOffset  = 0x1
+	tfhdDescription     = 0x2
+	tfhdDefaultDuration = 0x8
+	tfhdDefaultSize     = 0x10
+	tfhdDefaultFlags    = 0x20
+)
+
+// tfhdFields are the fields of a track fragment header.
+type tfhdFields struct {
+	flags                                      uint32
+	trackID                                    uint32
+	baseDataOffset                             uint64
+	defaultDuration, defaultSize, defaultFlags uint32
+}
+
+// readTfhd reads a tfhd payload.
+func readTfhd(p []byte) (tfhdFields, error) {
+	truncated := errors.New("tfhd is truncated")
+	if len(p) < 8 {
+		return tfhdFields{}, errors.New("a traf has no tfhd")
+	}
+	h := tfhdFields{flags: binary.BigEndian.Uint32(p) & 0xffffff, trackID: binary.BigEndian.Uint32(p[4:])}
+	p = p[8:]
+	if h.flags&tfhdBaseDataOffset != 0 {
+		if len(p) < 8 {
+			return h, truncated
+		}
+		h.baseDataOffset, p = binary.BigEndian.Uint64(p), p[8:]
+	}
+	if h.flags&tfhdDescription != 0 {
+		if len(p) < 4 {
+			return h, truncated
+		}
+		p = p[4:]
+	}
+	for _, f := range []struct {
+		bit uint32
+		dst *uint32
+	}{{tfhdDefaultDuration, &h.defaultDuration}, {tfhdDefaultSize, &h.defaultSize}, {tfhdDefaultFlags, &h.defaultFlags}} {
+		if h.flags&f.bit == 0 {
+			continue
+		}
+		if len(p) < 4 {
+			return h, truncated
+		}
+		*f.dst, p = binary.BigEndian.Uint32(p), p[4:]
+	}
+	return h, nil
+}
+
+// readTfdt reads a tfdt payload: the baseMediaDecodeTime.
+func readTfdt(p []byte) (uint64, error) {
+	switch {
+	case len(p) < 8:
+		return 0, errors.New("a traf has no tfdt")
+	case p[0] == 1 && len(p) < 12:
+		return 0, errors.New("tfdt is truncated")
+	case p[0] == 1:
+		return binary.BigEndian.Uint64(p[4:]), nil
+	}
+	return uint64(binary.BigEndian.Uint32(p[4:])), nil
 }

@@ -48,7 +48,7 @@ func TestReadInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Track{{1, "vide", 12800, 512}, {2, "soun", 48000, 1024}}
+	want := []Track{{1, "vide", 12800, 512, 0, 0}, {2, "soun", 48000, 1024, 0, 0}}
 	if len(tracks) != 2 || tracks[0] != want[0] || tracks[1] != want[1] {
 		t.Errorf("tracks %+v, want %+v", tracks, want)
 	}

@@ -67,16 +67,8 @@ func StartsWithKeyframe(b []byte) (bool, error) {
 					}
 				}
 			} else if pid == pmtPID && sec[0] == 0x02 {
-				end := sectionEnd(sec)
-				info := int(binary.BigEndian.Uint16(sec[10:12]) & 0x0fff)
-				for i := 12 + info; i+5 <= end; {
-					st := sec[i]
-					epid := int(binary.BigEndian.Uint16(sec[i+1:i+3]) & 0x1fff)
-					esInfo := int(binary.BigEndian.Uint16(sec[i+3:i+5]) & 0x0fff)
-					if (st == streamTypeH264 || st == streamTypeHEVC) && videoPID < 0 {
-						videoPID, codec = epid, st
-					}
-					i += 5 + esInfo
+				if videoPID < 0 {
+					videoPID, codec = pmtVideo(sec)
 				}
 				if videoPID < 0 {
 					done = ErrNoVideo
@@ -144,4 +136,21 @@ func firstPictureIsKey(es []byte, codec byte) (bool, error) {
 		i += 3
 	}
 	return false, errNoPicture
+}
+
+// pmtVideo returns the PID and stream type of the first H.264 or HEVC
+// stream a PMT section lists; the PID is -1 when it lists none.
+func pmtVideo(sec []byte) (pid int, codec byte) {
+	end := sectionEnd(sec)
+	info := int(binary.BigEndian.Uint16(sec[10:12]) & 0x0fff)
+	for i := 12 + info; i+5 <= end; {
+		st := sec[i]
+		epid := int(binary.BigEndian.Uint16(sec[i+1:i+3]) & 0x1fff)
+		esInfo := int(binary.BigEndian.Uint16(sec[i+3:i+5]) & 0x0fff)
+		if st == streamTypeH264 || st == streamTypeHEVC {
+			return epid, st
+		}
+		i += 5 + esInfo
+	}
+	return -1, 0
 }

@@ -13,6 +13,8 @@ const SyncByte = 0x47
 
 // packet is one transport stream packet that carries a payload.
 type packet struct {
+	// off is where the packet starts in the bytes scanned.
+	off int
 	pid uint16
 	// start is payload_unit_start_indicator: a PES packet or a PSI
 	// section begins in this packet.
@@ -41,7 +43,7 @@ func scan(b []byte, fn func(packet) bool) error {
 			}
 			payload = payload[1+n:]
 		}
-		pkt := packet{pid: uint16(p[1]&0x1f)<<8 | uint16(p[2]), start: p[1]&0x40 != 0, payload: payload}
+		pkt := packet{off: off, pid: uint16(p[1]&0x1f)<<8 | uint16(p[2]), start: p[1]&0x40 != 0, payload: payload}
 		if !fn(pkt) {
 			return nil
 		}

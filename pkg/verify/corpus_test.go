@@ -41,7 +41,7 @@ func TestCorpus(t *testing.T) {
 			_, master, media := v.readPlaylist(path, r)
 			switch {
 			case master != nil:
-				checkMasterPlaylist(master, r)
+				checkMasterPlaylist(master, r, false)
 			case media != nil:
 				checkMediaPlaylist(media, r, false)
 			}

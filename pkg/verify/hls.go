@@ -140,6 +140,8 @@ type verifier struct {
 	order   []*mediaCheck
 	probes  map[string]*segProbe // by probe key
 	inits   map[string]error     // EXT-X-MAP verdicts by folder and URI
+	// iframeFragments are the fMP4 I-frame entries ffprobe checks (P9).
+	iframeFragments []iframeFragment
 }
 
 func newVerifier(opts Options) *verifier {

@@ -31,6 +31,7 @@ type masterCheck struct {
 	r          *PlaylistReport
 	variants   []*mediaCheck
 	renditions []*mediaCheck
+	iframes    []*mediaCheck // by IFrameVariants, nil when unreadable
 }
 
 // addMedia checks a media playlist's text and files and registers its
@@ -44,6 +45,13 @@ func (v *verifier) addMedia(path string, data []byte, pl *hls.MediaPlaylist, r *
 	v.order = append(v.order, mc)
 	r.Segments = len(pl.Segments)
 	checkMediaPlaylist(pl, r, false)
+	if pl.IFramesOnly {
+		// Byte ranges of single frames: P9 judges them, not the segment
+		// rules.
+		mc.segs = make([]segState, len(pl.Segments))
+		v.addIFrames(mc)
+		return mc
+	}
 	mc.segs = checkFiles(pl, mc.dir, r, v.initVerdicts())
 	if !v.opts.NoProbe {
 		for i := range mc.segs {
@@ -81,7 +89,7 @@ func (v *verifier) addMaster(path string, pl *hls.MasterPlaylist, r *PlaylistRep
 	mc := &masterCheck{path: path, pl: pl, r: r}
 	v.masters = append(v.masters, mc)
 	r.Variants = len(pl.Variants)
-	checkMasterPlaylist(pl, r)
+	checkMasterPlaylist(pl, r, v.opts.RequireIFrames)
 	dir := filepath.Dir(path)
 	open := func(uri string) *mediaCheck {
 		p, err := hls.ResolveURI(dir, uri)
@@ -124,7 +132,7 @@ func (v *verifier) addMaster(path string, pl *hls.MasterPlaylist, r *PlaylistRep
 		mc.renditions = append(mc.renditions, open(rd.URI))
 	}
 	for _, vr := range pl.IFrameVariants {
-		open(vr.URI)
+		mc.iframes = append(mc.iframes, open(vr.URI))
 	}
 }
 
@@ -138,6 +146,9 @@ func (v *verifier) run(ctx context.Context) error {
 		for _, mc := range v.order {
 			checkProbed(mc)
 		}
+		if err := v.checkIFrameFragments(ctx); err != nil {
+			return err
+		}
 	}
 	for _, m := range v.masters {
 		v.checkMasterMedia(m)
@@ -147,8 +158,10 @@ func (v *verifier) run(ctx context.Context) error {
 
 // checkMasterPlaylist applies the rules a master's text decides: P3, P6,
 // M5 (PROGRAM-ID after version 6, INSTREAM-ID SERVICE before 7) and the
-// I-frame part of P8.
-func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport) {
+// text of P9 (see checkIFrameVariants). Without requireIFrames a master
+// with video and no I-frame playlist gets the P8 SHOULD finding of old
+// rather than P9's MUST.
+func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport, requireIFrames bool) {
 	version := max(pl.Version, 1)
 	if need := pl.MinVersion(); need > version {
 		r.add("M5", Must, "", strconv.Itoa(version), fmt.Sprintf("≥ %d", need), "EXT-X-VERSION is %d but INSTREAM-ID=\"SERVICEn\" needs version %d", version, need)
@@ -240,7 +253,8 @@ func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport) {
 			}
 		}
 	}
-	if hasVideo && len(pl.IFrameVariants) == 0 {
+	checkIFrameVariants(pl, r, requireIFrames)
+	if hasVideo && len(pl.IFrameVariants) == 0 && !requireIFrames {
 		r.add("P8", Should, "", "", "EXT-X-I-FRAME-STREAM-INF", "no I-frame playlists: players cannot show thumbnails while seeking")
 	}
 }
@@ -301,6 +315,11 @@ func (v *verifier) checkMasterMedia(m *masterCheck) {
 	checkVariantsAgree(m, r)
 	if probed {
 		checkAlignment(m, r)
+	}
+	for i, vr := range m.pl.IFrameVariants {
+		if ic := m.iframes[i]; ic != nil {
+			checkIFrameBandwidth(vr, ic, r)
+		}
 	}
 }
 

@@ -289,15 +289,7 @@ func containerByName(uri string) container {
 }
 
 // looksVideo says whether a CODECS entry is a video codec.
-func looksVideo(codec string) bool {
-	c := strings.ToLower(codec)
-	for _, p := range []string{"avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "vp8", "dvh1", "dvhe", "mp4v"} {
-		if strings.HasPrefix(c, p) {
-			return true
-		}
-	}
-	return false
-}
+func looksVideo(codec string) bool { return hls.IsVideoCodec(codec) }
 
 // keyFile is an AES-128 key as read for one EXT-X-KEY URI.
 type keyFile struct {

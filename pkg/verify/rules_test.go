@@ -119,7 +119,7 @@ func TestCheckMasterPlaylist(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := &PlaylistReport{Path: "master.m3u8"}
-			checkMasterPlaylist(pl, r)
+			checkMasterPlaylist(pl, r, false)
 			got := ruleIDs(r)
 			slices.Sort(got)
 			if !slices.Equal(got, tt.want) {

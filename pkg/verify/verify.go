@@ -28,6 +28,11 @@ type Options struct {
 	// number done and the total, from one goroutine at a time, for progress
 	// bars.
 	OnProbe func(done, total int)
+	// RequireIFrames makes a video variant without an I-frame playlist a
+	// MUST finding (HLS-RULES P9) instead of the P8 SHOULD finding. The
+	// checks of the I-frame playlists a master lists run either way.
+	// Default false.
+	RequireIFrames bool
 	// Live, when set, makes Path sample a live media playlist with Live
 	// instead of checking the output once (see Live; ffprobe is not run).
 	// Default nil.
