@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/veza-media/veza/pkg/publish"
 )
@@ -20,13 +21,40 @@ type PublishOptions struct {
 	Target string
 	// KeysTo is --keys-to: where AES-128 keys go; empty leaves them out.
 	KeysTo string
+	S3     S3Options
+
+	Delete bool
+	DryRun bool
+}
+
+// S3Options are the object-storage flags that publish and
+// transcode --publish share.
+type S3Options struct {
 	// Endpoint and PathStyle are --s3-endpoint and --s3-path-style.
 	Endpoint  string
 	PathStyle bool
-
-	Delete     bool
-	DryRun     bool
+	// UploadJobs is --upload-jobs.
 	UploadJobs int
+}
+
+// addS3Flags adds the object-storage flags to fl.
+func addS3Flags(fl *pflag.FlagSet, o *S3Options) {
+	fl.IntVar(&o.UploadJobs, "upload-jobs", publish.DefaultUploadJobs, "requests to the bucket in flight at once")
+	fl.StringVar(&o.Endpoint, "s3-endpoint", "", "S3 endpoint URL (default: the AWS SDK's chain, then AWS S3)")
+	fl.BoolVar(&o.PathStyle, "s3-path-style", false, "address buckets as ENDPOINT/bucket, as most S3-compatible stores want")
+}
+
+// check rejects values the flags cannot take.
+func (o S3Options) check() error {
+	if o.UploadJobs < 1 {
+		return usageErrorf("--upload-jobs must be at least 1")
+	}
+	return nil
+}
+
+// config is the library's publish of Dir to target with these options.
+func (o S3Options) config(dir, target string) publish.Config {
+	return publish.Config{Dir: dir, Target: target, Endpoint: o.Endpoint, PathStyle: o.PathStyle, UploadJobs: o.UploadJobs}
 }
 
 // NewCmdPublish builds `veza publish`; runF replaces the run step in tests.
@@ -62,8 +90,8 @@ func NewCmdPublish(f *Factory, runF func(context.Context, *PublishOptions) error
 					return usageErrorf("--keys-to: %v", err)
 				}
 			}
-			if opts.UploadJobs < 1 {
-				return usageErrorf("--upload-jobs must be at least 1")
+			if err := opts.S3.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -74,10 +102,8 @@ func NewCmdPublish(f *Factory, runF func(context.Context, *PublishOptions) error
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Delete, "delete", false, "remove objects under the prefix that the output no longer has, once the new playlists are up")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list the bucket and say what would be uploaded and deleted, changing nothing")
-	fl.IntVar(&opts.UploadJobs, "upload-jobs", publish.DefaultUploadJobs, "requests in flight at once")
 	fl.StringVar(&opts.KeysTo, "keys-to", "", "publish AES-128 keys to this separate s3://bucket/prefix (default: keys are not published)")
-	fl.StringVar(&opts.Endpoint, "s3-endpoint", "", "S3 endpoint URL (default: the AWS SDK's chain, then AWS S3)")
-	fl.BoolVar(&opts.PathStyle, "s3-path-style", false, "address buckets as ENDPOINT/bucket, as most S3-compatible stores want")
+	addS3Flags(fl, &opts.S3)
 	return cmd
 }
 
@@ -86,23 +112,16 @@ func runPublish(ctx context.Context, opts *PublishOptions) error {
 		return fmt.Errorf("publish %q: not a directory", opts.Dir)
 	}
 	verb := map[publish.Action]string{publish.Uploaded: "uploaded", publish.Skipped: "unchanged", publish.Deleted: "deleted"}
-	res, err := publish.Run(ctx, publish.Config{
-		Dir:        opts.Dir,
-		Target:     opts.Target,
-		KeysTo:     opts.KeysTo,
-		Endpoint:   opts.Endpoint,
-		PathStyle:  opts.PathStyle,
-		Delete:     opts.Delete,
-		DryRun:     opts.DryRun,
-		UploadJobs: opts.UploadJobs,
-		OnEvent: func(e publish.Event) {
-			would := ""
-			if e.DryRun {
-				would = "would be "
-			}
-			opts.IO.Debugf("%s%s s3://%s/%s (%s)", would, verb[e.Action], e.Bucket, e.Key, humanBytes(e.Size))
-		},
-	})
+	cfg := opts.S3.config(opts.Dir, opts.Target)
+	cfg.KeysTo, cfg.Delete, cfg.DryRun = opts.KeysTo, opts.Delete, opts.DryRun
+	cfg.OnEvent = func(e publish.Event) {
+		would := ""
+		if e.DryRun {
+			would = "would be "
+		}
+		opts.IO.Debugf("%s%s s3://%s/%s (%s)", would, verb[e.Action], e.Bucket, e.Key, humanBytes(e.Size))
+	}
+	res, err := publish.Run(ctx, cfg)
 	if res == nil || len(res.Tracks) == 0 {
 		return err
 	}

@@ -17,12 +17,12 @@ func TestNewCmdPublishFlags(t *testing.T) {
 		want    PublishOptions
 		wantErr bool
 	}{
-		{args: []string{"out", "s3://media/vod"}, want: PublishOptions{Dir: "out", Target: "s3://media/vod", UploadJobs: publish.DefaultUploadJobs}},
+		{args: []string{"out", "s3://media/vod"}, want: PublishOptions{Dir: "out", Target: "s3://media/vod", S3: S3Options{UploadJobs: publish.DefaultUploadJobs}}},
 		{
 			args: []string{"out/film", "s3://media", "--delete", "--dry-run", "--upload-jobs", "3", "--keys-to", "s3://keys/vod",
 				"--s3-endpoint", "http://127.0.0.1:7070", "--s3-path-style"},
-			want: PublishOptions{Dir: "out/film", Target: "s3://media", Delete: true, DryRun: true, UploadJobs: 3,
-				KeysTo: "s3://keys/vod", Endpoint: "http://127.0.0.1:7070", PathStyle: true},
+			want: PublishOptions{Dir: "out/film", Target: "s3://media", Delete: true, DryRun: true, KeysTo: "s3://keys/vod",
+				S3: S3Options{UploadJobs: 3, Endpoint: "http://127.0.0.1:7070", PathStyle: true}},
 		},
 		{args: []string{"out"}, wantErr: true},
 		{args: []string{"out", "media/vod"}, wantErr: true},

@@ -14,6 +14,12 @@ type Config struct {
 	// one) or one track folder. Its contents go under Target's prefix with
 	// the same relative paths. Required.
 	Dir string
+	// Paths, when not empty, limits the publish to these files and folders,
+	// given relative to Dir; each is a track of its own, published with
+	// the same key it would have in a publish of all of Dir. Transcode
+	// outputs are published this way, one as soon as it is renamed into
+	// place.
+	Paths []string
 	// Target is where the output goes, as s3://bucket/prefix. Required.
 	Target string
 	// KeysTo is an s3://bucket/prefix for the AES-128 keys the playlists
@@ -34,7 +40,8 @@ type Config struct {
 	// us-east-1 when the chain has none, which S3-compatible stores accept.
 
 	// Delete removes the objects under Target's prefix that the output no
-	// longer has, after the new playlists are up. It defaults to false.
+	// longer has, after the new playlists are up. It defaults to false and
+	// is ignored with Paths.
 	Delete bool
 	// DryRun lists the bucket and reports what would be uploaded and
 	// deleted (events with DryRun set) without changing anything.
@@ -144,7 +151,8 @@ func (r *Result) Failed() int {
 var (
 	// ErrBadTarget is a target that is not an s3://bucket/prefix URL.
 	ErrBadTarget = errors.New("not an s3://bucket/prefix URL")
-	// ErrNothingToPublish is a folder with no playlist, MPD or media.
+	// ErrNothingToPublish is a folder with no playlist, MPD or media, or a
+	// Paths entry that is not a media file or folder below Dir.
 	ErrNothingToPublish = errors.New("no HLS or DASH output to publish")
 	// ErrNoBucket is a bucket the store says does not exist.
 	ErrNoBucket = errors.New("bucket does not exist")

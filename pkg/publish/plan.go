@@ -84,6 +84,36 @@ func scan(dir string) ([]*track, error) {
 	return tracks, nil
 }
 
+// scanPaths makes a track of each of paths, files and folders below dir.
+func scanPaths(dir string, paths []string) ([]*track, error) {
+	var tracks []*track
+	for _, p := range paths {
+		if !filepath.IsLocal(p) {
+			return nil, fmt.Errorf("%q: not a path below %s: %w", p, dir, ErrNothingToPublish)
+		}
+		rel := filepath.ToSlash(filepath.Clean(p))
+		st, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			return nil, err
+		}
+		if st.IsDir() {
+			t, err := scanTrack(dir, rel)
+			if err != nil {
+				return nil, err
+			}
+			tracks = append(tracks, t)
+			continue
+		}
+		k, ok := kindOf(rel)
+		if !ok || !st.Mode().IsRegular() || k == KindPlaylist || k == KindMPD {
+			// A lone playlist would be published without what it names.
+			return nil, fmt.Errorf("%q: %w", p, ErrNothingToPublish)
+		}
+		tracks = append(tracks, &track{rel: rel, files: []*file{{rel: rel, path: filepath.Join(dir, p), kind: k}}})
+	}
+	return tracks, nil
+}
+
 // hidden names are never published: dotfiles and the temporary folders
 // veza writes before renaming them into place.
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }

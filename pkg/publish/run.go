@@ -68,7 +68,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		p.keysTo = true
 	}
-	tracks, err := scan(cfg.Dir)
+	var tracks []*track
+	if len(cfg.Paths) > 0 {
+		tracks, err = scanPaths(cfg.Dir, cfg.Paths)
+	} else {
+		tracks, err = scan(cfg.Dir)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -106,7 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 		}
 	}
-	if cfg.Delete {
+	if cfg.Delete && len(cfg.Paths) == 0 {
 		if err := p.deleteStale(ctx, tracks); err != nil && first == nil {
 			first = err
 		}
