@@ -122,7 +122,7 @@ func runPublish(ctx context.Context, opts *PublishOptions) error {
 		opts.IO.Debugf("%s%s s3://%s/%s (%s)", would, verb[e.Action], e.Bucket, e.Key, humanBytes(e.Size))
 	}
 	res, err := publish.Run(ctx, cfg)
-	if res == nil || len(res.Tracks) == 0 {
+	if res == nil || len(res.Tracks) == 0 || ctx.Err() != nil {
 		return err
 	}
 	if opts.IO.JSON {

@@ -66,9 +66,10 @@ type Config struct {
 	OnEvent func(Event)
 }
 
-// DefaultUploadJobs is Config.UploadJobs's default: enough requests in
-// flight to hide the latency of a remote store without many small objects
-// waiting on each other.
+// DefaultUploadJobs is Config.UploadJobs's default: requests in flight hide
+// a remote store's round trips. On loopback (BenchmarkPublish, 2 cores) 1
+// to 16 jobs all published 50 MiB at 22–33 MB/s, the CPU being the limit;
+// 8 was not tuned against a remote store.
 const DefaultUploadJobs = 8
 
 func (c *Config) defaults() {
