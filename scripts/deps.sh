@@ -21,6 +21,12 @@ if ! command -v go >/dev/null 2>&1; then
 	echo "deps: Go is not on PATH; install Go 1.26 or newer (https://go.dev/doc/install) and retry" >&2
 	exit 1
 fi
+# The S3 server the publish tests run (internal/s3test pins the same version).
+VERSITYGW_VERSION=v1.8.0
+if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/versitygw" ]; then
+	echo "deps: installing versitygw $VERSITYGW_VERSION with go install" >&2
+	go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 
 # unique, keep order

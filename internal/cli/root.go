@@ -109,6 +109,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		NewCmdCheck(f, nil),
 		NewCmdServe(f, nil),
 		NewCmdCatalog(f, nil),
+		NewCmdPublish(f, nil),
 		NewCmdVersion(f),
 		NewCmdCompletion(f),
 	)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/transcode"
 )
 
@@ -26,6 +27,10 @@ type TranscodeOptions struct {
 	ListPresets bool
 	// Events is "" or "ndjson": every event as a JSON line on stdout.
 	Events string
+	// Publish is --publish: the s3://bucket/prefix each output is
+	// uploaded to once complete; S3 the endpoint and upload flags.
+	Publish string
+	S3      S3Options
 }
 
 // NewCmdTranscode builds `veza transcode`; runF replaces the run step in tests.
@@ -84,6 +89,8 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 	fl.DurationVar(&b.Timeout, "timeout", encode.DefaultTimeout, "give up on one file after this long (0: never)")
 	fl.StringVar(&opts.Events, "events", "", "write every event as JSON on stdout: ndjson")
 	fl.BoolVar(&b.Strict, "strict", false, strictUsage)
+	fl.StringVar(&opts.Publish, "publish", "", "upload each output to s3://bucket/prefix as soon as it is complete (see veza publish)")
+	addS3Flags(fl, &opts.S3)
 	af = addAudioFlags(fl)
 	return cmd
 }
@@ -113,8 +120,15 @@ func (o *TranscodeOptions) check() error {
 		return usageErrorf("--events ndjson and --json both write to stdout; choose one")
 	case slices.Contains(b.Inputs[slices.Index(b.Inputs, "-")+1:], "-"):
 		return usageErrorf("\"-\" (read paths from stdin) can be given once")
+	case o.Publish == "" && (o.S3.Endpoint != "" || o.S3.PathStyle):
+		return usageErrorf("--s3-endpoint and --s3-path-style need --publish")
 	}
-	return nil
+	if o.Publish != "" {
+		if _, err := publish.ParseLocation(o.Publish); err != nil {
+			return usageErrorf("--publish: %v", err)
+		}
+	}
+	return o.S3.check()
 }
 
 func runTranscode(ctx context.Context, opts *TranscodeOptions) error {
@@ -138,6 +152,10 @@ func runTranscode(ctx context.Context, opts *TranscodeOptions) error {
 	cfg.Stdin, cfg.Presets, cfg.FFmpeg, cfg.Prober, cfg.OnEvent = opts.IO.In, presets, ffmpeg, prober, ui.event
 	if cfg.Timeout == 0 {
 		cfg.Timeout = encode.NoTimeout
+	}
+	if opts.Publish != "" {
+		pc := opts.S3.config("", opts.Publish)
+		cfg.Publish = &pc
 	}
 	res, err := transcode.Run(ctx, cfg)
 	ui.close()

@@ -21,10 +21,12 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/transcode"
 )
 
 func TestNewCmdTranscodeFlags(t *testing.T) {
+	s3Defaults := S3Options{UploadJobs: publish.DefaultUploadJobs}
 	for _, tt := range []struct {
 		name    string
 		args    []string
@@ -33,17 +35,22 @@ func TestNewCmdTranscodeFlags(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", args: []string{"a.wav", "-o", "out"}, want: TranscodeOptions{Batch: transcode.Config{
-			Inputs: []string{"a.wav"}, OutDir: "out", Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout}}},
+			Inputs: []string{"a.wav"}, OutDir: "out", Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout}, S3: s3Defaults}},
 		{name: "everything", args: []string{"a", "dir", "-o", "o", "-p", "h264-720p", "--vcodec", "libx265", "--acodec", "libopus",
 			"--vb", "2M", "--ab", "96k", "--height", "480", "--format", "hls", "--segment-time", "6", "-j", "3",
 			"--timeout", "30s", "--events", "ndjson"},
 			want: TranscodeOptions{Batch: transcode.Config{Inputs: []string{"a", "dir"}, OutDir: "o", Preset: "h264-720p",
 				Override: transcode.Preset{VCodec: "libx265", ACodec: "libopus", VBitrate: "2M", ABitrate: "96k", Height: 480},
-				Format:   "hls", SegmentTime: 6, Jobs: 3, Timeout: 30 * time.Second}, Events: "ndjson"}},
+				Format:   "hls", SegmentTime: 6, Jobs: 3, Timeout: 30 * time.Second}, Events: "ndjson", S3: s3Defaults}},
 		{name: "stdin list", args: []string{"-", "-o", "o", "--timeout", "0"}, want: TranscodeOptions{Batch: transcode.Config{
-			Inputs: []string{"-"}, OutDir: "o", Format: "file", SegmentTime: 4}}},
+			Inputs: []string{"-"}, OutDir: "o", Format: "file", SegmentTime: 4}, S3: s3Defaults}},
 		{name: "list presets needs no input", args: []string{"--list-presets"}, want: TranscodeOptions{ListPresets: true,
-			Batch: transcode.Config{Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout, Inputs: []string{}}}},
+			Batch: transcode.Config{Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout, Inputs: []string{}}, S3: s3Defaults}},
+		{name: "publish", args: []string{"a", "-o", "o", "--publish", "s3://media/music", "--s3-endpoint", "http://127.0.0.1:7070", "--s3-path-style", "--upload-jobs", "2"},
+			want: TranscodeOptions{Batch: transcode.Config{Inputs: []string{"a"}, OutDir: "o", Format: "file", SegmentTime: 4, Timeout: encode.DefaultTimeout},
+				Publish: "s3://media/music", S3: S3Options{Endpoint: "http://127.0.0.1:7070", PathStyle: true, UploadJobs: 2}}},
+		{name: "bad publish target", args: []string{"a", "-o", "o", "--publish", "media/music"}, wantErr: "--publish"},
+		{name: "endpoint without publish", args: []string{"a", "-o", "o", "--s3-endpoint", "http://127.0.0.1:7070"}, wantErr: "need --publish"},
 		{name: "no input", args: []string{"-o", "o"}, wantErr: "requires at least 1 arg"},
 		{name: "no output", args: []string{"a"}, wantErr: "--output"},
 		{name: "bad format", args: []string{"a", "-o", "o", "--format", "dash"}, wantErr: "--format"},

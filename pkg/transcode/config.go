@@ -10,6 +10,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/publish"
 )
 
 // Format is what one input becomes.
@@ -69,6 +70,13 @@ type Config struct {
 	// Prober probes the inputs. It defaults to a zero ffprobe.Prober
 	// (ffprobe on PATH).
 	Prober *ffprobe.Prober
+	// Publish, when not nil, uploads each output to object storage as soon
+	// as it is renamed into place (see pkg/publish). Its Target, KeysTo,
+	// endpoint and upload settings are used; Dir and Paths are set for each
+	// output, Delete and DryRun are ignored, and its objects are reported
+	// as ObjectPublished events, not to its OnEvent. An output that could
+	// not be published fails its item; the file stays on disk.
+	Publish *publish.Config
 	// OnEvent receives the batch's events (see Event). Calls never overlap;
 	// the events of one file come in order. It may be nil.
 	OnEvent func(Event)
@@ -161,6 +169,9 @@ type Item struct {
 	Loudness *audio.Report `json:"loudness,omitempty"`
 	// Damage is what ffmpeg reported of a damaged source; nil when clean.
 	Damage *encode.Damaged `json:"damage,omitempty"`
+	// Published is the s3:// URL the output was published to, with
+	// Config.Publish.
+	Published string `json:"published,omitempty"`
 }
 
 // StatusSkipped marks a file found in a folder that is not media.

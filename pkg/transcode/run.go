@@ -282,6 +282,11 @@ func (b *batch) one(ctx context.Context, i int, it *Item) {
 	if it.Elapsed > 0 {
 		it.Speed = it.Duration / it.Elapsed
 	}
+	if b.cfg.Publish != nil {
+		if err := b.publish(ctx, i, it); err != nil {
+			fail(statusError, err)
+		}
+	}
 }
 
 // temporary makes the hidden, unique temporary output next to final (so the

@@ -1,0 +1,42 @@
+package transcode
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/veza-media/veza/pkg/publish"
+)
+
+// ObjectPublished reports one object of an output uploaded to (or found
+// unchanged in) the bucket, with Config.Publish.
+type ObjectPublished struct {
+	// Action is "uploaded" or "skipped" (already there, unchanged).
+	Action string `json:"action"`
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	Size   int64  `json:"bytes"`
+	ETag   string `json:"etag"`
+}
+
+func (ObjectPublished) Type() string { return "object_published" }
+
+// publish uploads it's output, now in place, below Config.Publish's target
+// with the key its path below OutDir gives it.
+func (b *batch) publish(ctx context.Context, i int, it *Item) error {
+	rel, err := filepath.Rel(b.cfg.OutDir, it.Output)
+	if err != nil {
+		return fmt.Errorf("publish %q: %w", it.Output, err)
+	}
+	cfg := *b.cfg.Publish
+	cfg.Dir, cfg.Paths, cfg.Delete, cfg.DryRun = b.cfg.OutDir, []string{rel}, false, false
+	cfg.OnEvent = func(e publish.Event) {
+		b.emit(Event{Job: i + 1, File: it.Input, Data: ObjectPublished{Action: string(e.Action), Bucket: e.Bucket, Key: e.Key, Size: e.Size, ETag: e.ETag}})
+	}
+	if _, err := publish.Run(ctx, cfg); err != nil {
+		return fmt.Errorf("transcode %q: output kept at %s, not published: %w", it.Input, it.Output, err)
+	}
+	loc, _ := publish.ParseLocation(cfg.Target)
+	it.Published = loc.String() + "/" + filepath.ToSlash(rel)
+	return nil
+}
