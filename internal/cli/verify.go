@@ -76,7 +76,8 @@ func NewCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) 
 }
 
 func runVerify(ctx context.Context, opts *VerifyOptions) error {
-	vopts := verify.Options{Jobs: opts.Jobs, NoProbe: opts.NoProbe || opts.Live}
+	// Apple's authoring rules make I-frame playlists a MUST for video.
+	vopts := verify.Options{Jobs: opts.Jobs, NoProbe: opts.NoProbe || opts.Live, RequireIFrames: !opts.Live}
 	if opts.Live {
 		vopts.Live = &verify.LiveOptions{Duration: opts.Duration, Interval: opts.Interval}
 	}

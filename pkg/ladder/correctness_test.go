@@ -71,7 +71,7 @@ func TestLaddersPassVerify(t *testing.T) {
 			if top := res.Variants[0]; top.Width != c.wantW || top.Height != c.wantH {
 				t.Errorf("top rendition %dx%d, want %dx%d", top.Width, top.Height, c.wantW, c.wantH)
 			}
-			rep, err := verify.HLS(context.Background(), res.Master, verify.Options{})
+			rep, err := verify.HLS(context.Background(), res.Master, verify.Options{RequireIFrames: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -70,7 +70,7 @@ func TestAudioLadderVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := verify.HLS(context.Background(), res.Master, verify.Options{})
+	rep, err := verify.HLS(context.Background(), res.Master, verify.Options{RequireIFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,5 +80,56 @@ func TestAudioLadderVerifies(t *testing.T) {
 				t.Errorf("%s %s %s: %s", f.Rule, f.Playlist, f.Segment, f.Message)
 			}
 		}
+	}
+}
+
+// TestIFramePlaylists: every video rendition gets an I-frame playlist listed
+// in the master, verify's P9 passes, and a ladder written before veza made
+// them gets them on the next run without re-encoding.
+func TestIFramePlaylists(t *testing.T) {
+	out := t.TempDir()
+	db := openCatalog(t, out)
+	cfg := Config{Input: media(t, "av.mp4"), OutDir: out, Ladder: small, SegmentTime: 1, Catalog: db, Encoding: Encoding{Preset: "ultrafast"}}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := hls.ReadMaster(res.Master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.IFrameVariants) != len(m.Variants) || len(m.Variants) != 2 {
+		t.Fatalf("%d I-frame playlists for %d video variants", len(m.IFrameVariants), len(m.Variants))
+	}
+	for _, v := range res.Variants {
+		if v.IFrames == nil || v.IFrames.Entries < 3 || v.IFrames.Bandwidth <= 0 {
+			t.Errorf("%s: I-frames %+v", v.Name, v.IFrames)
+		}
+	}
+	if must := verifyMust(t, res.Master); len(must) > 0 {
+		t.Fatalf("verify: %v", must)
+	}
+
+	// An older master without them: the rerun adds them, encoding nothing.
+	m.IFrameVariants = nil
+	if err := hls.WriteMaster(res.Master, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range res.Variants {
+		os.Remove(filepath.Join(out, res.TrackID, v.Name, IFramesName))
+	}
+	again, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Encoded) != 0 || len(again.Reused) != 2 {
+		t.Fatalf("rerun encoded %v, reused %v", again.Encoded, again.Reused)
+	}
+	if m, err = hls.ReadMaster(res.Master); err != nil || len(m.IFrameVariants) != 2 {
+		t.Fatalf("rerun master: %v, %d I-frame playlists", err, len(m.IFrameVariants))
+	}
+	// And once they are there, the ladder is up to date.
+	if third, err := Run(context.Background(), cfg); err != nil || !third.UpToDate {
+		t.Fatalf("third run: %+v %v", third, err)
 	}
 }

@@ -197,10 +197,15 @@ func writeMaster(path string, vs []Variant) error {
 	m := &hls.MasterPlaylist{IndependentSegments: true}
 	for _, v := range vs {
 		m.IndependentSegments = m.IndependentSegments && v.Independent
-		m.Variants = append(m.Variants, hls.Variant{
+		hv := hls.Variant{
 			URI: v.URI, Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth, Codecs: v.Codecs,
 			Resolution: hls.Resolution{Width: v.Width, Height: v.Height}, FrameRate: v.FrameRate,
-		})
+		}
+		m.Variants = append(m.Variants, hv)
+		if v.IFrames != nil {
+			m.IFrameVariants = append(m.IFrameVariants, hls.IFrameVariant(hv, v.IFrames.URI,
+				hls.Bandwidth{Peak: v.IFrames.Bandwidth, Average: v.IFrames.AverageBandwidth}))
+		}
 	}
 	return hls.WriteMaster(path, m)
 }

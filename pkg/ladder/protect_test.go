@@ -24,7 +24,7 @@ import (
 // findings as "rule segment: message" lines.
 func verifyMust(t *testing.T, master string) []string {
 	t.Helper()
-	rep, err := verify.HLS(context.Background(), master, verify.Options{})
+	rep, err := verify.HLS(context.Background(), master, verify.Options{RequireIFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}

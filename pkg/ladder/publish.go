@@ -14,6 +14,9 @@ func (run *runner) publish(ctx context.Context) error {
 	if r.Variants, err = run.measureAll(ctx); err != nil {
 		return err
 	}
+	if err := run.writeIFrames(r.Variants); err != nil {
+		return err
+	}
 	if err := writeMaster(r.Master, r.Variants); err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (run *runner) resume(ctx context.Context, hash string) (todo []Rendition, f
 	}
 	mpd := filepath.Join(r.Dir, MPDName)
 	if len(todo) == 0 && (!cfg.DASH || exists(mpd)) {
-		if _, err := os.Stat(r.Master); err == nil {
+		if _, err := os.Stat(r.Master); err == nil && !run.lacksIFrames() {
 			// Nothing to measure again: the catalog holds what the master says.
 			r.UpToDate = true
 			if cfg.DASH {
@@ -44,6 +44,29 @@ func (run *runner) resume(ctx context.Context, hash string) (todo []Rendition, f
 		}
 	}
 	return todo, fps, nil
+}
+
+// lacksIFrames reports whether the master on disk was written before veza
+// wrote I-frame playlists: its video variants have none although the
+// renditions could. Such a ladder is not re-encoded; publishing it again
+// adds them.
+func (run *runner) lacksIFrames() bool {
+	if run.keys != nil {
+		return false // encrypted renditions get none
+	}
+	m, err := hls.ReadMaster(run.res.Master)
+	if err != nil {
+		return true
+	}
+	if len(m.IFrameVariants) > 0 {
+		return false
+	}
+	for _, v := range m.Variants {
+		if v.Resolution.Width > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // fingerprint identifies everything that decides a rendition's bytes.

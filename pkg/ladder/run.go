@@ -152,6 +152,17 @@ type Variant struct {
 	Duration         float64 `json:"duration"`
 	// Independent is set when every segment starts with a keyframe.
 	Independent bool `json:"independent"`
+	// IFrames is the rendition's I-frame playlist (URI relative to the
+	// master, measured bandwidths); nil for audio and encrypted renditions.
+	IFrames *IFrames `json:"iframes,omitempty"`
+}
+
+// IFrames is a video rendition's I-frame playlist as the master lists it.
+type IFrames struct {
+	URI              string `json:"uri"`
+	Bandwidth        int64  `json:"bandwidth"`
+	AverageBandwidth int64  `json:"average_bandwidth"`
+	Entries          int    `json:"entries"`
 }
 
 // Run builds the ladder for one input: it plans the renditions, reuses
@@ -244,7 +255,10 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err := run.encode(ctx, todo, fps, planWhy); err != nil {
 		return r, err
 	}
-	if err := run.checkDamage(ctx, todo); err != nil {
+	if len(todo) == 0 {
+		// Nothing was decoded: an earlier report stands.
+		run.damageFromCatalog(ctx)
+	} else if err := run.checkDamage(ctx, todo); err != nil {
 		return r, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	if err := run.publish(ctx); err != nil {

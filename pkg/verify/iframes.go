@@ -17,7 +17,7 @@ import (
 // EXT-X-I-FRAME-STREAM-INF has BANDWIDTH, CODECS with video only and
 // RESOLUTION; with require, each video variant has an I-frame playlist of
 // its codecs and resolution.
-func checkIFrameVariants(pl *hls.MasterPlaylist, r *PlaylistReport, require bool) {
+func checkIFrameVariants(pl *hls.MasterPlaylist, r *PlaylistReport) {
 	for _, iv := range pl.IFrameVariants {
 		if iv.Bandwidth <= 0 {
 			r.add("P9", Must, iv.URI, "", "BANDWIDTH", "the I-frame playlist has no BANDWIDTH")
@@ -34,13 +34,23 @@ func checkIFrameVariants(pl *hls.MasterPlaylist, r *PlaylistReport, require bool
 			r.add("P9", Must, iv.URI, "", "RESOLUTION", "the I-frame playlist has no RESOLUTION")
 		}
 	}
-	if !require {
-		return
-	}
-	for _, vr := range pl.Variants {
+}
+
+// checkIFramesPresent is P9's MUST that every video variant has an I-frame
+// playlist of its codecs and resolution (with Options.RequireIFrames). An
+// AES-128 variant is exempt, with a note: a byte range inside a segment
+// encrypted whole as one CBC stream has no IV and no padding of its own,
+// so no correct I-frame playlist can point into it.
+func (v *verifier) checkIFramesPresent(m *masterCheck) {
+	pl, r := m.pl, m.r
+	for i, vr := range pl.Variants {
 		video := hls.VideoCodecs(vr.Codecs)
 		if video == "" {
 			continue // audio only, or CODECS missing (P4 says so)
+		}
+		if own := m.variants[i]; own != nil && own.pl != nil && encrypted(own.pl) {
+			r.note("%s is AES-128 encrypted: I-frame playlists cannot point into whole-segment CBC, none required", clip(vr.URI))
+			continue
 		}
 		found := false
 		for _, iv := range pl.IFrameVariants {
@@ -53,6 +63,16 @@ func checkIFrameVariants(pl *hls.MasterPlaylist, r *PlaylistReport, require bool
 			r.add("P9", Must, vr.URI, "", "EXT-X-I-FRAME-STREAM-INF", "the video variant has no I-frame playlist of its codecs (%s) and resolution: players cannot show frames while seeking", video)
 		}
 	}
+}
+
+// encrypted reports whether a media playlist's segments are AES-128.
+func encrypted(pl *hls.MediaPlaylist) bool {
+	for _, s := range pl.Segments {
+		if s.Key != nil && strings.EqualFold(s.Key.Method, "AES-128") {
+			return true
+		}
+	}
+	return false
 }
 
 // iframeTolerance is how far an I-frame's real time may be from the time

@@ -253,7 +253,7 @@ func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport, requireIFram
 			}
 		}
 	}
-	checkIFrameVariants(pl, r, requireIFrames)
+	checkIFrameVariants(pl, r)
 	if hasVideo && len(pl.IFrameVariants) == 0 && !requireIFrames {
 		r.add("P8", Should, "", "", "EXT-X-I-FRAME-STREAM-INF", "no I-frame playlists: players cannot show thumbnails while seeking")
 	}
@@ -280,6 +280,9 @@ func (m *masterCheck) media(i int) variantMedia {
 // checkMasterMedia applies the rules that look at a master and its media
 // together: P1, P2, P4, P5, P7, P8 and S3.
 func (v *verifier) checkMasterMedia(m *masterCheck) {
+	if v.opts.RequireIFrames {
+		v.checkIFramesPresent(m)
+	}
 	r := m.r
 	probed := !v.opts.NoProbe
 	allIDR, anyVideo := true, false
