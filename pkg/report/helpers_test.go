@@ -96,15 +96,24 @@ func buildLadder(dir string) error {
 	return hls.WriteMaster(filepath.Join(track, "master.m3u8"), m)
 }
 
-// runReport measures the test ladder.
+var (
+	reportOnce sync.Once
+	testRep    *Report
+	reportErr  error
+)
+
+// runReport measures the test ladder once for all tests; they must not
+// change the report.
 func runReport(t testing.TB) *Report {
 	t.Helper()
 	src, track := testLadder(t)
-	rep, err := Run(context.Background(), Config{Master: track, Source: src})
-	if err != nil {
-		t.Fatal(err)
+	reportOnce.Do(func() {
+		testRep, reportErr = Run(context.Background(), Config{Master: track, Source: src})
+	})
+	if reportErr != nil {
+		t.Fatal(reportErr)
 	}
-	return rep
+	return testRep
 }
 
 // ffmpegLog runs ffmpeg and returns its stderr.
