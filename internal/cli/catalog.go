@@ -170,14 +170,20 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 		if err != nil {
 			return err
 		}
+		qs, err := db.Qualities(ctx, opts.TrackID)
+		if err != nil {
+			return err
+		}
 		data = struct {
 			*catalog.TrackDetail
 			Analyses []catalog.Analysis `json:"analyses"`
+			Quality  []catalog.Quality  `json:"quality"`
 			Damage   *catalog.Damage    `json:"source_damage"`
-		}{d, as, dmg}
+		}{d, as, qs, dmg}
 		table = func(w io.Writer) {
 			writeCatalogTrack(w, d)
 			writeCatalogAnalyses(w, as)
+			writeCatalogQuality(w, qs)
 			writeCatalogDamage(w, dmg)
 		}
 	case "segments":

@@ -92,6 +92,22 @@ func writeCatalogAnalyses(w io.Writer, as []catalog.Analysis) {
 	tw.Flush()
 }
 
+// writeCatalogQuality prints the measured picture quality of a track's
+// video renditions (`veza report`), when there is any.
+func writeCatalogQuality(w io.Writer, qs []catalog.Quality) {
+	if len(qs) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := newCatalogTable(w)
+	fmt.Fprintln(tw, "QUALITY\tMEASURED\tPSNR\tPSNR P5\tSSIM\tSSIM P5\tWORST SEGMENT\tSCALER")
+	for _, q := range qs {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f dB\t%.2f dB\t%.4f\t%.4f\t%d (%.2f dB)\t%s\n", q.Rendition, humanRate(q.Bitrate),
+			q.PSNRMean, q.PSNRP5, q.SSIMMean, q.SSIMP5, q.WorstSegment, q.WorstPSNR, q.Scaler)
+	}
+	tw.Flush()
+}
+
 func writeCatalogJobs(w io.Writer, js []catalog.Job, withTrack bool) {
 	tw := newCatalogTable(w)
 	head := "JOB\tKIND\tRENDITION\tSTATUS\tPROGRESS\tCREATED\tTOOK\tERROR"

@@ -107,6 +107,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		NewCmdLadder(f, nil),
 		NewCmdVerify(f, nil),
 		NewCmdCheck(f, nil),
+		NewCmdReport(f, nil),
 		NewCmdServe(f, nil),
 		NewCmdCatalog(f, nil),
 		NewCmdPublish(f, nil),

@@ -69,7 +69,7 @@ func TestOpenSettings(t *testing.T) {
 			{"foreign_keys", "1"},
 			{"busy_timeout", "10000"},
 			{"synchronous", "1"},
-			{"user_version", "4"},
+			{"user_version", "5"},
 			{"application_id", "1986361953"}, // "veza",
 		} {
 			var got string
@@ -84,7 +84,7 @@ func TestOpenSettings(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	if SchemaVersion != 4 {
+	if SchemaVersion != 5 {
 		t.Errorf("SchemaVersion = %d; update the user_version case above", SchemaVersion)
 	}
 }

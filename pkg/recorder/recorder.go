@@ -101,6 +101,12 @@ func (r *Recorder) Analysis(ctx context.Context, a catalog.Analysis) error {
 	return r.DB.PutAnalysis(ctx, a)
 }
 
+// Quality records the measured picture quality of a track's video
+// renditions (pkg/report), replacing an earlier report's.
+func (r *Recorder) Quality(ctx context.Context, trackID string, qs []catalog.Quality) error {
+	return r.DB.PutQuality(ctx, trackID, qs)
+}
+
 // Damaged records what ffmpeg reported of a track's damaged but decodable
 // source; nil records a clean source, removing an earlier report.
 func (r *Recorder) Damaged(ctx context.Context, trackID string, d *encode.Damaged) error {
