@@ -428,7 +428,7 @@ func TestUDPReconnect(t *testing.T) {
 	ev := newEvents(t)
 	record := filepath.Join(out, "raw.ts")
 	cfg := Config{Input: fmt.Sprintf("udp://127.0.0.1:%d", port), OutDir: out, Catalog: db, TrackID: "again",
-		SegmentTime: time.Second, IdleTimeout: 1500 * time.Millisecond, WaitTimeout: 3 * time.Second, Reconnect: true,
+		SegmentTime: time.Second, IdleTimeout: 2500 * time.Millisecond, WaitTimeout: 8 * time.Second, Reconnect: true,
 		Record: record, Preset: "ultrafast", OnEvent: ev.add}
 	done := start(ctx, cfg)
 	waitFor[Waiting](t, ev, 10*time.Second)
