@@ -18,6 +18,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/recorder"
 )
 
@@ -140,7 +141,7 @@ var ErrStreamExists = errors.New("an earlier stream's output exists")
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: cfg.CatalogRoot}}
 	r.dir = filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
-	r.playlist = filepath.Join(r.dir, PlaylistName)
+	r.playlist = filepath.Join(r.dir, layout.Playlist)
 	r.win = newWindow(cfg.Window, cfg.SegmentTime, cfg.Mode == ModeEncode)
 	if cfg.Event {
 		r.win = newWindow(0, cfg.SegmentTime, cfg.Mode == ModeEncode)
@@ -178,7 +179,7 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 // clearOld removes an earlier stream's playlist, segments and catalog rows
 // (--force).
 func (r *runner) clearOld(ctx context.Context) error {
-	old, _ := filepath.Glob(filepath.Join(r.dir, "seg_*.ts"))
+	old, _ := filepath.Glob(filepath.Join(r.dir, layout.SegmentGlob(layout.TS)))
 	for _, p := range append(old, r.playlist) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
@@ -494,7 +495,7 @@ func (r *runner) job(n, startNumber int) (*encode.Job, error) {
 		Path: r.workPlaylist(),
 		Maps: []string{"0:v:0?", "0:a:0?"},
 		HLS: &encode.HLSOptions{SegmentTime: cfg.SegmentTime, PlaylistType: "event", StartNumber: startNumber,
-			SegmentFilename: filepath.Join(r.dir, SegmentPattern), Flags: []string{"temp_file"}},
+			SegmentFilename: filepath.Join(r.dir, layout.SegmentPattern(layout.TS)), Flags: []string{"temp_file"}},
 	}
 	if cfg.Mode == ModeCopy {
 		out.VideoCodec, out.AudioCodec = "copy", "copy"
@@ -639,9 +640,8 @@ func (r *runner) scan(n int) {
 			for _, e := range entries[min(r.runSeen, len(entries)):] {
 				r.runSeen++
 				r.record(n, filepath.Join(r.dir, pathBase(e.URI)), e.Duration)
-				var num int
-				if _, err := fmt.Sscanf(pathBase(e.URI), "seg_%d.ts", &num); err == nil && num >= r.nextNumber {
-					r.nextNumber = num + 1
+				if num, ok := layout.SegmentNumber(pathBase(e.URI), layout.TS); ok && int(num) >= r.nextNumber {
+					r.nextNumber = int(num) + 1
 				}
 			}
 		}

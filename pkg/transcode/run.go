@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // Run encodes the batch. One failing file never stops the others: each
@@ -295,7 +296,7 @@ func temporary(final string, hls bool) (tmp, target string, err error) {
 		if tmp, err = os.MkdirTemp(dir, "."+base+".tmp-"); err != nil {
 			return "", "", err
 		}
-		return tmp, filepath.Join(tmp, playlistName), os.Chmod(tmp, 0o755)
+		return tmp, filepath.Join(tmp, layout.Playlist), os.Chmod(tmp, 0o755)
 	}
 	ext := filepath.Ext(final)
 	f, err := os.CreateTemp(dir, "."+strings.TrimSuffix(base, ext)+".tmp-*"+ext)

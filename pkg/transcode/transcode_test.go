@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/veza-media/veza/internal/testmedia"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veza-media/veza/internal/testmedia"
 
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/encode"
