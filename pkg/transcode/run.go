@@ -238,6 +238,26 @@ func (b *batch) one(ctx context.Context, i int, it *Item) {
 			return
 		}
 	}
+	if b.cfg.Recorder != nil {
+		rc, err := b.startRecord(ctx, it, job.Args())
+		if err != nil {
+			fail(statusError, catalogError(err))
+			return
+		}
+		// Segments are recorded once the output is in place; an
+		// interrupted or failed encode is recorded too.
+		defer func() {
+			bg := context.WithoutCancel(ctx)
+			if it.Status == statusDone {
+				if err := rc.reconcile(bg, final); err != nil {
+					fail(statusError, catalogError(err))
+				}
+			}
+			if err := rc.finish(bg, it); err != nil && it.Status == statusDone {
+				fail(statusError, catalogError(err))
+			}
+		}()
+	}
 	b.emit(Event{Job: i + 1, File: it.Input, Data: JobStarted{Output: it.Output, Preset: it.Preset, Duration: it.Duration}})
 	b.note(i, it, true, "%s %s", b.cfg.FFmpeg, shellQuote(job.Args()))
 	start := time.Now()
