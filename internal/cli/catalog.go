@@ -156,30 +156,14 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 		}
 		data, table = ts, func(w io.Writer) { writeCatalogTracks(w, ts) }
 	case "show":
-		d, err := db.Track(ctx, opts.TrackID)
+		rep, err := db.TrackReport(ctx, opts.TrackID)
 		if err != nil {
 			return err
 		}
-		as, err := db.Analyses(ctx, opts.TrackID)
-		if err != nil {
-			return err
-		}
-		if as == nil {
-			as = []catalog.Analysis{}
-		}
-		dmg, err := db.SourceDamage(ctx, opts.TrackID)
-		if err != nil {
-			return err
-		}
-		data = struct {
-			*catalog.TrackDetail
-			Analyses []catalog.Analysis `json:"analyses"`
-			Damage   *catalog.Damage    `json:"source_damage"`
-		}{d, as, dmg}
-		table = func(w io.Writer) {
-			writeCatalogTrack(w, d)
-			writeCatalogAnalyses(w, as)
-			writeCatalogDamage(w, dmg)
+		data, table = rep, func(w io.Writer) {
+			writeCatalogTrack(w, rep.TrackDetail)
+			writeCatalogAnalyses(w, rep.Analyses)
+			writeCatalogDamage(w, rep.Damage)
 		}
 	case "segments":
 		segs, err := db.Segments(ctx, opts.TrackID, opts.Rendition)
