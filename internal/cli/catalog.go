@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // CatalogOptions is what a `veza catalog` subcommand was asked to do.
@@ -52,7 +53,7 @@ func NewCmdCatalog(f *Factory, runF func(context.Context, *CatalogOptions) error
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.PersistentFlags().StringVar(&opts.Catalog, "catalog", "", "catalog file, or a folder holding "+catalog.FileName+" (default ./"+catalog.FileName+")")
+	cmd.PersistentFlags().StringVar(&opts.Catalog, "catalog", "", "catalog file, or a folder holding "+layout.CatalogName+" (default ./"+layout.CatalogName+")")
 
 	do := func(cmd *cobra.Command, action string) error {
 		opts.Action = action
@@ -113,7 +114,7 @@ func NewCmdCatalog(f *Factory, runF func(context.Context, *CatalogOptions) error
 // nothing means ./veza.db.
 func catalogFile(flag string) string {
 	if flag == "" {
-		return catalog.FileName
+		return layout.CatalogName
 	}
 	if st, err := os.Stat(flag); err == nil && st.IsDir() {
 		return catalog.DefaultPath(flag)
@@ -127,7 +128,7 @@ func openCatalogForReading(flag string) (*catalog.DB, error) {
 	path := catalogFile(flag)
 	db, err := catalog.OpenReadOnly(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("catalog %q: no such file (give --catalog FILE or the output folder holding %s)", path, catalog.FileName)
+		return nil, fmt.Errorf("catalog %q: no such file (give --catalog FILE or the output folder holding %s)", path, layout.CatalogName)
 	}
 	return db, err
 }
@@ -155,36 +156,15 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 		}
 		data, table = ts, func(w io.Writer) { writeCatalogTracks(w, ts) }
 	case "show":
-		d, err := db.Track(ctx, opts.TrackID)
+		rep, err := db.TrackReport(ctx, opts.TrackID)
 		if err != nil {
 			return err
 		}
-		as, err := db.Analyses(ctx, opts.TrackID)
-		if err != nil {
-			return err
-		}
-		if as == nil {
-			as = []catalog.Analysis{}
-		}
-		dmg, err := db.SourceDamage(ctx, opts.TrackID)
-		if err != nil {
-			return err
-		}
-		qs, err := db.Qualities(ctx, opts.TrackID)
-		if err != nil {
-			return err
-		}
-		data = struct {
-			*catalog.TrackDetail
-			Analyses []catalog.Analysis `json:"analyses"`
-			Quality  []catalog.Quality  `json:"quality"`
-			Damage   *catalog.Damage    `json:"source_damage"`
-		}{d, as, qs, dmg}
-		table = func(w io.Writer) {
-			writeCatalogTrack(w, d)
-			writeCatalogAnalyses(w, as)
-			writeCatalogQuality(w, qs)
-			writeCatalogDamage(w, dmg)
+		data, table = rep, func(w io.Writer) {
+			writeCatalogTrack(w, rep.TrackDetail)
+			writeCatalogAnalyses(w, rep.Analyses)
+			writeCatalogQuality(w, rep.Quality)
+			writeCatalogDamage(w, rep.Damage)
 		}
 	case "segments":
 		segs, err := db.Segments(ctx, opts.TrackID, opts.Rendition)

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/check"
-	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/player"
 )
 
@@ -105,7 +105,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		if err := rep.WriteJUnit(&buf); err != nil {
 			return err
 		}
-		if err := hls.WriteFileAtomic(opts.JUnit, buf.Bytes()); err != nil {
+		if err := layout.WriteFile(opts.JUnit, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("junit: %w", err)
 		}
 	}

@@ -2,15 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/audio"
-	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
 )
@@ -110,127 +106,25 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	return cmd
 }
 
-// checkHLSFlags checks the output flags ladder and segment share.
-func (o *LadderOptions) checkHLSFlags() error {
-	switch o.Format {
-	case "ts", "fmp4":
-	default:
-		return usageErrorf("--format %q: use ts or fmp4", o.Format)
-	}
-	if _, err := o.encryption(o.Format); err != nil {
-		return err
-	}
-	if o.SegmentTime <= 0 || o.SegmentTime > 60 {
-		return usageErrorf("--segment-time must be between 0 and 60 seconds")
-	}
-	return nil
-}
-
-type ladderJSON struct {
-	Input string `json:"input"`
-	*ladder.Result
-	Error string `json:"error,omitempty"`
-}
-
 func runLadder(ctx context.Context, opts *LadderOptions) error {
 	if opts.List {
 		return listLadders(opts)
 	}
-	ffmpeg, err := opts.FFmpeg()
+	bc, err := opts.batch()
 	if err != nil {
 		return err
 	}
-	ffprobe, err := opts.FFprobe()
+	showLadderBatch(ctx, opts.IO, &bc)
+	results, err := ladder.RunAll(ctx, bc)
 	if err != nil {
 		return err
-	}
-	var def ladder.Ladder
-	if opts.Ladder != "" {
-		if def, err = ladder.Resolve(opts.Ladder); err != nil {
-			return &UsageError{Err: err}
-		}
-	}
-	protect, err := opts.encryption(opts.Format)
-	if err != nil {
-		return err
-	}
-	catPath := opts.Catalog
-	if catPath == "" {
-		catPath = catalog.DefaultPath(opts.OutDir)
-	}
-	db, err := catalog.Open(catPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = encode.NoTimeout
-	}
-
-	var results []ladderJSON
-	failed := 0
-	for _, in := range opts.Inputs {
-		if st, err := os.Stat(in); err != nil || st.IsDir() {
-			msg := fmt.Sprintf("ladder %q: no such file", in)
-			if err == nil {
-				msg = fmt.Sprintf("ladder %q: is a directory", in)
-			}
-			fmt.Fprintf(opts.IO.ErrOut, "veza: %s\n", msg)
-			results = append(results, ladderJSON{Input: in, Error: msg})
-			failed++
-			continue
-		}
-		bar := newLadderBar(opts.IO, in)
-		cfg := ladder.Config{
-			Input: in, OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
-			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
-			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
-			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, CatalogRoot: filepath.Dir(catPath), Timeout: timeout,
-			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
-			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
-			OnEvent: func(ev ladder.Event) {
-				switch e := ev.Encode.(type) {
-				case nil:
-					opts.IO.Logf("%s", ev.Message)
-				case encode.Damaged:
-					bar.clear()
-					opts.IO.Warnf("%s: source damaged: %s", in, e)
-				case encode.Progress:
-					bar.progress(e)
-				case encode.SegmentCompleted:
-					opts.IO.Debugf("segment %s (%.3f s, %d bytes)", e.Path, e.Duration.Seconds(), e.Bytes)
-				}
-			},
-		}
-		var res *ladder.Result
-		if opts.Segment != "" {
-			res, err = ladder.Segment(ctx, cfg, ladder.SegmentMode(opts.Segment))
-		} else {
-			res, err = ladder.Run(ctx, cfg)
-		}
-		bar.finish()
-		if err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			err = oneLine(withFlagHint(err))
-			fmt.Fprintf(opts.IO.ErrOut, "veza: %v\n", err)
-			results = append(results, ladderJSON{Input: in, Result: res, Error: err.Error()})
-			failed++
-			continue
-		}
-		results = append(results, ladderJSON{Input: in, Result: res})
-		if !opts.IO.JSON {
-			printLadderResult(opts.IO, res)
-		}
 	}
 	if opts.IO.JSON {
-		if err := writeJSON(opts.IO.Out, results); err != nil {
+		if err := writeLadderJSON(opts.IO, results); err != nil {
 			return err
 		}
 	}
-	switch {
+	switch failed := ladder.Failed(results); {
 	case failed == 0:
 		return nil
 	case failed == len(opts.Inputs):
@@ -238,4 +132,40 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 	default:
 		return &PartialError{Failed: failed, Total: len(opts.Inputs)}
 	}
+}
+
+// batch is the library's batch as the options ask for it, the binaries
+// resolved.
+func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
+	ffmpeg, err := opts.FFmpeg()
+	if err != nil {
+		return ladder.BatchConfig{}, err
+	}
+	ffprobe, err := opts.FFprobe()
+	if err != nil {
+		return ladder.BatchConfig{}, err
+	}
+	var def ladder.Ladder
+	if opts.Ladder != "" {
+		if def, err = ladder.Resolve(opts.Ladder); err != nil {
+			return ladder.BatchConfig{}, &UsageError{Err: err}
+		}
+	}
+	protect, err := opts.encryption(opts.Format)
+	if err != nil {
+		return ladder.BatchConfig{}, err
+	}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = encode.NoTimeout
+	}
+	return ladder.BatchConfig{Inputs: opts.Inputs, CatalogPath: opts.Catalog, Segment: ladder.SegmentMode(opts.Segment),
+		Config: ladder.Config{
+			OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
+			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
+			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
+			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Timeout: timeout,
+			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
+			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
+		}}, nil
 }

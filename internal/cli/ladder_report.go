@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -125,4 +126,63 @@ func ladderExtras(l ladder.Ladder) string {
 		return ""
 	}
 	return " (" + strings.Join(x, ", ") + ")"
+}
+
+// ladderEvent shows one event of input's build: notes as log lines, a
+// damaged source as a warning, progress on the bar, segments when debugging.
+func ladderEvent(io *IOStreams, bar *ladderBar, in string, ev ladder.Event) {
+	switch e := ev.Encode.(type) {
+	case nil:
+		io.Logf("%s", ev.Message)
+	case encode.Damaged:
+		bar.clear()
+		io.Warnf("%s: source damaged: %s", in, e)
+	case encode.Progress:
+		bar.progress(e)
+	case encode.SegmentCompleted:
+		io.Debugf("segment %s (%.3f s, %d bytes)", e.Path, e.Duration.Seconds(), e.Bytes)
+	}
+}
+
+// ladderError is how an input's failure is shown: one line, with the flag
+// that would help.
+func ladderError(err error) error { return oneLine(withFlagHint(err)) }
+
+// ladderJSON is one input's entry in --json output.
+type ladderJSON struct {
+	Input string `json:"input"`
+	*ladder.Result
+	Error string `json:"error,omitempty"`
+}
+
+// writeLadderJSON writes the batch's results as one JSON array.
+func writeLadderJSON(io *IOStreams, results []ladder.BatchResult) error {
+	out := make([]ladderJSON, len(results))
+	for i, r := range results {
+		out[i] = ladderJSON{Input: r.Input, Result: r.Result}
+		if r.Err != nil {
+			out[i].Error = ladderError(r.Err).Error()
+		}
+	}
+	return writeJSON(io.Out, out)
+}
+
+// showLadderBatch shows the batch's progress as it runs: a bar per input,
+// its events, then its error line or (without --json) its report.
+func showLadderBatch(ctx context.Context, io *IOStreams, bc *ladder.BatchConfig) {
+	var bar *ladderBar
+	bc.OnStart = func(in string) { bar = newLadderBar(io, in) }
+	bc.OnEvent = func(in string, ev ladder.Event) { ladderEvent(io, bar, in, ev) }
+	bc.OnDone = func(r ladder.BatchResult) {
+		if bar != nil {
+			bar.finish()
+			bar = nil
+		}
+		switch {
+		case r.Err != nil && ctx.Err() == nil:
+			fmt.Fprintf(io.ErrOut, "veza: %v\n", ladderError(r.Err))
+		case r.Err == nil && !io.JSON:
+			printLadderResult(io, r.Result)
+		}
+	}
 }

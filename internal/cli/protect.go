@@ -54,3 +54,19 @@ func (o *ProtectOptions) encryption(format string) (*ladder.Encryption, error) {
 	}
 	return e, nil
 }
+
+// checkHLSFlags checks the output flags ladder and segment share.
+func (o *LadderOptions) checkHLSFlags() error {
+	switch o.Format {
+	case "ts", "fmp4":
+	default:
+		return usageErrorf("--format %q: use ts or fmp4", o.Format)
+	}
+	if _, err := o.encryption(o.Format); err != nil {
+		return err
+	}
+	if o.SegmentTime <= 0 || o.SegmentTime > 60 {
+		return usageErrorf("--segment-time must be between 0 and 60 seconds")
+	}
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/recorder"
 	"github.com/veza-media/veza/pkg/report"
 )
@@ -53,7 +54,7 @@ func NewCmdReport(f *Factory, runF func(context.Context, *ReportOptions) error) 
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Source, "source", "", "the source the ladder was made from (default: the track's source in the catalog)")
-	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file, or a folder holding "+catalog.FileName+" (default: the one beside TRACKDIR)")
+	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file, or a folder holding "+layout.CatalogName+" (default: the one beside TRACKDIR)")
 	fl.StringVar(&opts.Scaler, "scaler", report.DefaultScaler, "algorithm rungs are upscaled with before the comparison (bicubic, lanczos, bilinear…)")
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/serve"
 )
@@ -86,7 +87,7 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 	cmd.Flags().BoolVar(&opts.SignStatus, "sign-status", false, "with a signing key, /metrics and /readyz need signed links too")
 	cmd.Flags().StringVar(&opts.CORS, "cors", "", "let web pages of this origin (scheme://host[:port], or *) read the media; keys never")
 	cmd.Flags().DurationVar(&opts.SignTTL, "sign-ttl", 6*time.Hour, "how long signed links handed out stay valid")
-	cmd.Flags().StringVar(&opts.CatalogPath, "catalog", "", "catalog to list and serve through the API (default DIR/"+catalog.FileName+" if present)")
+	cmd.Flags().StringVar(&opts.CatalogPath, "catalog", "", "catalog to list and serve through the API (default DIR/"+layout.CatalogName+" if present)")
 	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+player.HLSJSVersion)
 	cmd.Flags().BoolVar(&opts.FetchPlayer, "fetch-player", true, "fetch the pinned hls.js with npm on first use")
 	return cmd

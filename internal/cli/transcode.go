@@ -3,13 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/publish"
+	"github.com/veza-media/veza/pkg/recorder"
 	"github.com/veza-media/veza/pkg/transcode"
 )
 
@@ -31,6 +34,9 @@ type TranscodeOptions struct {
 	// uploaded to once complete; S3 the endpoint and upload flags.
 	Publish string
 	S3      S3Options
+	// Catalog is the catalog file HLS outputs are recorded in; "" is
+	// OUTDIR/veza.db.
+	Catalog string
 }
 
 // NewCmdTranscode builds `veza transcode`; runF replaces the run step in tests.
@@ -47,7 +53,9 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 			"never stops the others; the exit code is 3 when some failed, 1 when all did.\n\n" +
 			"--jobs defaults to one file per CPU for audio presets (ffmpeg's audio encoders use one\n" +
 			"core each) and to one file at a time for video presets (x264, x265 and SVT-AV1 already\n" +
-			"use every core).",
+			"use every core).\n\n" +
+			"With --format hls every output is recorded in the catalog (<OUTDIR>/veza.db): a track per\n" +
+			"output, a rendition named after the preset, and its segments once the output is in place.",
 		Example: "  veza transcode music/ -o out --preset opus-96\n" +
 			"  veza transcode '*.mov' -o out --preset h264-1080p --vb 4M\n" +
 			"  find . -name '*.wav' | veza transcode - -o out --format hls --segment-time 6\n" +
@@ -91,6 +99,7 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 	fl.BoolVar(&b.Strict, "strict", false, strictUsage)
 	fl.StringVar(&opts.Publish, "publish", "", "upload each output to s3://bucket/prefix as soon as it is complete (see veza publish)")
 	addS3Flags(fl, &opts.S3)
+	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file --format hls records in (default OUTDIR/veza.db)")
 	af = addAudioFlags(fl)
 	return cmd
 }
@@ -116,6 +125,8 @@ func (o *TranscodeOptions) check() error {
 		return usageErrorf("--timeout must not be negative")
 	case o.Events != "" && o.Events != "ndjson":
 		return usageErrorf("--events %q: the only form is ndjson", o.Events)
+	case o.Catalog != "" && b.Format != transcode.FormatHLS:
+		return usageErrorf("--catalog records HLS output: add --format hls")
 	case o.Events != "" && o.IO.JSON:
 		return usageErrorf("--events ndjson and --json both write to stdout; choose one")
 	case slices.Contains(b.Inputs[slices.Index(b.Inputs, "-")+1:], "-"):
@@ -156,6 +167,18 @@ func runTranscode(ctx context.Context, opts *TranscodeOptions) error {
 	if opts.Publish != "" {
 		pc := opts.S3.config("", opts.Publish)
 		cfg.Publish = &pc
+	}
+	if cfg.Format == transcode.FormatHLS {
+		catPath := opts.Catalog
+		if catPath == "" {
+			catPath = catalog.DefaultPath(cfg.OutDir)
+		}
+		db, err := catalog.Open(catPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cfg.Recorder = &recorder.Recorder{DB: db, Root: filepath.Dir(catPath)}
 	}
 	res, err := transcode.Run(ctx, cfg)
 	ui.close()

@@ -20,7 +20,9 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/transcode"
 )
@@ -276,6 +278,16 @@ func TestTranscodeHLSWithEvents(t *testing.T) {
 	// (MPEG-TS lists the stream again under its program: keep the first line.)
 	if h, _, _ := strings.Cut(strings.TrimSpace(string(probe)), "\n"); h != "120" {
 		t.Errorf("segment height %q, want 120", probe)
+	}
+	// The output is recorded in OUTDIR/veza.db, segments included.
+	db, err := catalog.Open(filepath.Join("out", layout.CatalogName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	segs, err := db.Segments(context.Background(), "clip", "h264-720p")
+	if err != nil || len(segs) != 3 || segs[0].Path != "clip/seg_00000.ts" {
+		t.Errorf("catalog segments %+v, %v", segs, err)
 	}
 }
 

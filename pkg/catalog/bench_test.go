@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // The benchmark catalog: 10,000 tracks × 4 renditions × 25 segments =
@@ -212,7 +214,7 @@ func benchFixture(b *testing.B) (*DB, *built) {
 		if fixtureErr != nil {
 			return
 		}
-		fixtureDB, fixtureErr = Open(filepath.Join(fixtureDir, FileName))
+		fixtureDB, fixtureErr = Open(filepath.Join(fixtureDir, layout.CatalogName))
 		if fixtureErr != nil {
 			return
 		}

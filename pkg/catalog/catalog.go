@@ -17,14 +17,12 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
-// FileName is the catalog's file name inside an output directory.
-const FileName = "veza.db"
-
 // DefaultPath is where the catalog of an output directory lives:
-// <outDir>/veza.db.
-func DefaultPath(outDir string) string { return filepath.Join(outDir, FileName) }
+// <outDir>/veza.db (layout.CatalogName).
+func DefaultPath(outDir string) string { return filepath.Join(outDir, layout.CatalogName) }
 
 // ErrNotFound is returned (wrapped, so test it with errors.Is) when a track,
 // rendition, job or segment does not exist. Messages name what was missing:

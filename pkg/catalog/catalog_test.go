@@ -12,6 +12,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // t0 is the fixed clock of the tests.
@@ -29,7 +31,7 @@ func clock() func() time.Time {
 
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "out", FileName))
+	db, err := Open(filepath.Join(t.TempDir(), "out", layout.CatalogName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func TestOpenErrors(t *testing.T) {
 		}
 		db.Close()
 	}
-	missing := filepath.Join(dir, "nope", FileName)
+	missing := filepath.Join(dir, "nope", layout.CatalogName)
 
 	tests := []struct {
 		name     string
@@ -193,7 +195,7 @@ func TestOpenErrors(t *testing.T) {
 func TestOpenOddPath(t *testing.T) {
 	// '?' and '#' and '%' mean something in a file: URI; they must reach
 	// the file name unchanged.
-	p := filepath.Join(t.TempDir(), "a?b#c%20d", FileName)
+	p := filepath.Join(t.TempDir(), "a?b#c%20d", layout.CatalogName)
 	db, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +207,7 @@ func TestOpenOddPath(t *testing.T) {
 }
 
 func TestReopenKeepsData(t *testing.T) {
-	p := filepath.Join(t.TempDir(), FileName)
+	p := filepath.Join(t.TempDir(), layout.CatalogName)
 	db, err := Open(p)
 	if err != nil {
 		t.Fatal(err)

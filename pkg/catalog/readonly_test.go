@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 func dirNames(t *testing.T, dir string) []string {
@@ -29,7 +31,7 @@ func dirNames(t *testing.T, dir string) []string {
 func TestCatalogOpenReadOnlyCreatesNoFiles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	p := filepath.Join(dir, FileName)
+	p := filepath.Join(dir, layout.CatalogName)
 	w, err := Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func TestCatalogOpenReadOnlyCreatesNoFiles(t *testing.T) {
 	if err != nil || len(ts) != 1 {
 		t.Fatalf("tracks %v, %v", ts, err)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{FileName}) {
+	if got := dirNames(t, dir); !slices.Equal(got, []string{layout.CatalogName}) {
 		t.Errorf("folder after a read: %v", got)
 	}
 
@@ -76,7 +78,7 @@ func TestCatalogOpenReadOnlyFolder(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	p := filepath.Join(dir, FileName)
+	p := filepath.Join(dir, layout.CatalogName)
 	w, err := Open(p)
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/serve"
 )
@@ -489,40 +490,30 @@ func findTargets(t string) (dir string, targets []target, err error) {
 		}
 		return filepath.Dir(t), []target{tg}, nil
 	}
+	found, err := layout.Find(t)
+	if err != nil {
+		return "", nil, err
+	}
 	var masters, media, mpds []target
-	err = filepath.WalkDir(t, func(p string, d fs.DirEntry, err error) error {
+	for _, p := range found.Manifests {
+		rel, _ := filepath.Rel(t, p)
+		tg, err := readMPDTarget(t, filepath.ToSlash(rel))
 		if err != nil {
-			return err
+			return "", nil, err
 		}
-		if d.IsDir() && p != t && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && strings.EqualFold(path.Ext(d.Name()), ".mpd") {
-			rel, _ := filepath.Rel(t, p)
-			tg, err := readMPDTarget(t, filepath.ToSlash(rel))
-			if err != nil {
-				return err
-			}
-			mpds = append(mpds, tg)
-			return nil
-		}
-		if d.IsDir() || !strings.EqualFold(path.Ext(d.Name()), ".m3u8") {
-			return nil
-		}
+		mpds = append(mpds, tg)
+	}
+	for _, p := range found.Playlists {
 		rel, _ := filepath.Rel(t, p)
 		tg, err := readTarget(t, filepath.ToSlash(rel))
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if tg.master {
 			masters = append(masters, tg)
 		} else {
 			media = append(media, tg)
 		}
-		return nil
-	})
-	if err != nil {
-		return "", nil, err
 	}
 	switch {
 	case len(masters) > 0:

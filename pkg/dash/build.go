@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/mp4"
 )
 
@@ -179,5 +179,5 @@ func WriteFile(p string, m *MPD) error {
 	if err != nil {
 		return fmt.Errorf("write %q: %w", p, err)
 	}
-	return hls.WriteFileAtomic(p, data)
+	return layout.WriteFile(p, data, 0o644)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // DefaultTimeout is the time a job may run when Job.Timeout is zero.
@@ -317,7 +318,7 @@ func (h *HLSOptions) segmentTime() time.Duration {
 
 func (h *HLSOptions) initFilename() string {
 	if h.InitFilename == "" {
-		return "init.mp4"
+		return layout.Init
 	}
 	return h.InitFilename
 }
@@ -327,9 +328,9 @@ func (o *Output) segmentFilename() string {
 	if o.HLS.SegmentFilename != "" {
 		return o.HLS.SegmentFilename
 	}
-	ext := ".ts"
+	ext := layout.TS
 	if o.HLS.FMP4 {
-		ext = ".m4s"
+		ext = layout.FMP4
 	}
 	// A '%' in the playlist's own name must not read as a number format.
 	stem := strings.ReplaceAll(strings.TrimSuffix(o.Path, filepath.Ext(o.Path)), "%", "%%")

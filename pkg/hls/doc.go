@@ -24,8 +24,8 @@
 // Writing. MasterPlaylist.Encode and MediaPlaylist.Encode give the same bytes
 // for the same playlist, raise EXT-X-VERSION to what the features need, and
 // refuse to write an invalid playlist (a target below an EXTINF, a quote in a
-// quoted value). WriteFileAtomic, used by every veza command that writes a
-// playlist, never leaves a half-written file behind.
+// quoted value). WriteMaster and WriteMedia write through layout.WriteFile,
+// which never leaves a half-written file behind.
 //
 // Measuring. MeasureBandwidth is the one place HLS-RULES P1 is computed: the
 // ladder sets BANDWIDTH with it and pkg/verify checks BANDWIDTH with it.

@@ -270,42 +270,6 @@ func TestEncodeMediaKeys(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "index.m3u8")
-	if err := WriteFileAtomic(path, []byte("one")); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(path, []byte("two")); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(path)
-	st, _ := os.Stat(path)
-	if string(got) != "two" || st.Mode().Perm() != 0o644 {
-		t.Errorf("content %q mode %v", got, st.Mode())
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("temporary files left behind: %v", entries)
-	}
-	// A directory that does not exist fails cleanly and names the file.
-	err := WriteFileAtomic(filepath.Join(dir, "missing", "x.m3u8"), []byte("x"))
-	if err == nil || !strings.Contains(err.Error(), "x.m3u8") {
-		t.Errorf("err = %v", err)
-	}
-	// A target that is a directory: the rename fails, the temp file goes.
-	sub := filepath.Join(dir, "sub.m3u8")
-	os.Mkdir(sub, 0o755)
-	os.WriteFile(filepath.Join(sub, "f"), nil, 0o644)
-	if err := WriteFileAtomic(sub, []byte("x")); err == nil {
-		t.Error("writing over a non-empty directory succeeded")
-	}
-	entries, _ = os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("temporary files left behind after a failed rename: %v", entries)
-	}
-}
-
 func TestWriteMaster(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "master.m3u8")
 	if err := WriteMaster(path, &MasterPlaylist{}); err == nil {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // Format is the HLS segment container.
@@ -78,12 +80,6 @@ type Command struct {
 	SegmentTime float64
 	Format      Format
 }
-
-// PlaylistName and the segment names inside each rendition folder.
-const (
-	PlaylistName = "index.m3u8"
-	InitName     = "init.mp4"
-)
 
 // Build returns the ffmpeg command encoding renditions rs of plan p from
 // input 0 into outDir/<rung name>/.
@@ -171,10 +167,10 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 	cmd.FilterComplex = strings.Join(graph, ";")
 	for i, r := range rs {
 		o := Output{Rendition: r, Dir: filepath.Join(outDir, r.Name)}
-		o.Playlist = filepath.Join(o.Dir, PlaylistName)
-		o.SegmentPattern = filepath.Join(o.Dir, "seg_%05d.ts")
+		o.Playlist = filepath.Join(o.Dir, layout.Playlist)
+		o.SegmentPattern = filepath.Join(o.Dir, layout.SegmentPattern(layout.TS))
 		if enc.Format == FormatFMP4 {
-			o.SegmentPattern = filepath.Join(o.Dir, "seg_%05d.m4s")
+			o.SegmentPattern = filepath.Join(o.Dir, layout.SegmentPattern(layout.FMP4))
 		}
 		if r.Copy {
 			o.Maps = []string{"0:v:0?", "0:a:0?"}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 func TestBuildSharesOneDecode(t *testing.T) {
@@ -31,7 +33,7 @@ func TestBuildSharesOneDecode(t *testing.T) {
 				t.Errorf("output %d lacks %q: %s", i, s, a)
 			}
 		}
-		if o.Playlist != filepath.Join("out", o.Rendition.Name, PlaylistName) {
+		if o.Playlist != filepath.Join("out", o.Rendition.Name, layout.Playlist) {
 			t.Errorf("playlist %s", o.Playlist)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // condition runs the analysis pass once for the source and works out what
@@ -88,7 +89,7 @@ func (run *runner) measureLoudness(ctx context.Context, encoded []string) error 
 		if !want[r.Name] || r.AudioBitrate <= 0 || !run.plan.Audio {
 			continue
 		}
-		playlist, done, err := run.clearPlaylist(filepath.Join(run.res.Dir, r.Name, PlaylistName))
+		playlist, done, err := run.clearPlaylist(filepath.Join(run.res.Dir, r.Name, layout.Playlist))
 		if err != nil {
 			return fmt.Errorf("rendition %s: %w", r.Name, err)
 		}
@@ -151,7 +152,7 @@ func (run *runner) clearPlaylist(playlist string) (path string, done func(), err
 			}
 		}
 		s.Key = nil
-		name := fmt.Sprintf("seg_%05d%s", i, filepath.Ext(s.URI))
+		name := layout.SegmentName(uint64(i), filepath.Ext(s.URI))
 		if err := os.WriteFile(filepath.Join(tmp, name), data, 0o600); err != nil {
 			done()
 			return "", nil, err
@@ -174,7 +175,7 @@ func (run *runner) clearPlaylist(playlist string) (path string, done func(), err
 			s.Map = c
 		}
 	}
-	out := filepath.Join(tmp, PlaylistName)
+	out := filepath.Join(tmp, layout.Playlist)
 	if err := hls.WriteMedia(out, pl); err != nil {
 		done()
 		return "", nil, err

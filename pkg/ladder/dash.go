@@ -4,17 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
-
-// MPDName is the DASH manifest's file name in the track folder, written
-// with Config.DASH next to master.m3u8 and describing the same fMP4
-// segments.
-const MPDName = "manifest.mpd"
 
 // checkDASH says whether DASH output can describe this run's segments.
 func checkDASH(f Format, enc *Encryption) error {
@@ -42,7 +36,7 @@ func (run *runner) writeMPD(path string, vs []Variant) error {
 		if err != nil {
 			return fmt.Errorf("rendition %s: %s: %w", v.Name, playlist, err)
 		}
-		r := dash.Rendition{ID: v.Name, Init: v.Name + "/" + InitName, Media: v.Name + "/seg_$Number%05d$.m4s",
+		r := dash.Rendition{ID: v.Name, Init: v.Name + "/" + layout.Init, Media: v.Name + "/" + layout.DASHSegmentTemplate(layout.FMP4),
 			StartNumber: first, Segments: len(pl.Segments), Bandwidth: v.Bandwidth, Codecs: v.Codecs,
 			Width: v.Width, Height: v.Height}
 		if v.Width > 0 {
@@ -63,18 +57,17 @@ func (run *runner) writeMPD(path string, vs []Variant) error {
 func segmentNumbers(pl *hls.MediaPlaylist) (uint64, error) {
 	var first uint64
 	for i, s := range pl.Segments {
-		if s.Map == nil || s.Map.URI != InitName || s.Map.ByteRange != nil || s.ByteRange != nil {
-			return 0, fmt.Errorf("segment %s is not an fMP4 fragment after %s", s.URI, InitName)
+		if s.Map == nil || s.Map.URI != layout.Init || s.Map.ByteRange != nil || s.ByteRange != nil {
+			return 0, fmt.Errorf("segment %s is not an fMP4 fragment after %s", s.URI, layout.Init)
 		}
-		num, ok := strings.CutPrefix(strings.TrimSuffix(s.URI, ".m4s"), "seg_")
-		n, err := strconv.ParseUint(num, 10, 64)
-		if !ok || err != nil || len(num) < 5 || !strings.HasSuffix(s.URI, ".m4s") {
-			return 0, fmt.Errorf("segment %s is not named seg_NNNNN.m4s", s.URI)
+		n, ok := layout.SegmentNumber(s.URI, layout.FMP4)
+		if !ok {
+			return 0, fmt.Errorf("segment %s is not named %s", s.URI, layout.SegmentName(0, layout.FMP4))
 		}
 		if i == 0 {
 			first = n
 		} else if n != first+uint64(i) {
-			return 0, fmt.Errorf("segment %s breaks the numbering (want seg_%05d.m4s)", s.URI, first+uint64(i))
+			return 0, fmt.Errorf("segment %s breaks the numbering (want %s)", s.URI, layout.SegmentName(first+uint64(i), layout.FMP4))
 		}
 	}
 	return first, nil

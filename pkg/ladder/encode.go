@@ -14,6 +14,7 @@ import (
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/recorder"
 )
 
@@ -32,7 +33,7 @@ func (run *runner) encode(ctx context.Context, todo []Rendition, fps map[string]
 	if err := removeIfExists(r.Master); err != nil {
 		return err
 	}
-	if err := removeIfExists(filepath.Join(r.Dir, MPDName)); err != nil {
+	if err := removeIfExists(filepath.Join(r.Dir, layout.Manifest)); err != nil {
 		return err
 	}
 	for _, rd := range todo {
@@ -41,7 +42,7 @@ func (run *runner) encode(ctx context.Context, todo []Rendition, fps map[string]
 		}
 		if err := run.rec.Rendition(ctx, catalog.Rendition{
 			TrackID: run.trackID, Name: rd.Name, Kind: recorder.Kind(rd.Width, "", catalog.KindAudio), Width: rd.Width, Height: rd.Height,
-			PlaylistPath: filepath.Join(r.Dir, rd.Name, PlaylistName),
+			PlaylistPath: filepath.Join(r.Dir, rd.Name, layout.Playlist),
 			Status:       catalog.StatusPending, Fingerprint: fps[rd.Name],
 		}); err != nil {
 			return err
@@ -155,7 +156,7 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 		// ffmpeg writes clear segments and a playlist without keys: they
 		// stay in a private folder until finalise has encrypted them, so
 		// nothing clear is ever in the folder people serve.
-		outDir = filepath.Join(run.res.Dir, StagingDir)
+		outDir = filepath.Join(run.res.Dir, layout.Staging)
 	}
 	cmd := run.plan.Build(rs, outDir, run.enc)
 	for _, o := range cmd.Outputs {
@@ -193,7 +194,7 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 				PlaylistType: "event",
 				Flags:        []string{"independent_segments", "temp_file"},
 				FMP4:         cmd.Format == FormatFMP4,
-				InitFilename: InitName,
+				InitFilename: layout.Init,
 			},
 		})
 	}
@@ -259,10 +260,6 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 	return runErr
 }
 
-// StagingDir is the private folder in a track folder where ffmpeg writes
-// the renditions of an encrypted ladder before veza encrypts them.
-const StagingDir = ".staging"
-
 // unstage moves a finished rendition from the staging folder into the
 // track folder, whole (segments, init section and final playlist at once),
 // and returns its playlist's final path. Unstaged output is where it is.
@@ -282,7 +279,7 @@ func (run *runner) unstage(o Output) (string, error) {
 	}
 	// The staging folder goes once the last rendition left it.
 	_ = os.Remove(filepath.Dir(o.Dir))
-	return filepath.Join(final, PlaylistName), nil
+	return filepath.Join(final, layout.Playlist), nil
 }
 
 // finalise turns each EVENT playlist ffmpeg wrote into the final VOD one
@@ -329,7 +326,7 @@ func (run *runner) finalise(ctx context.Context, tr *recorder.Job, cmd Command, 
 		if err := run.rec.Rendition(ctx, catalog.Rendition{
 			TrackID: run.trackID, Name: o.Rendition.Name, Kind: recorder.Kind(o.Rendition.Width, v.Codecs, catalog.KindAudio),
 			Codecs: v.Codecs, Bandwidth: v.Bandwidth, Width: v.Width, Height: v.Height,
-			PlaylistPath: filepath.Join(run.res.Dir, o.Rendition.Name, PlaylistName), Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
+			PlaylistPath: filepath.Join(run.res.Dir, o.Rendition.Name, layout.Playlist), Status: catalog.StatusDone, Fingerprint: fps[o.Rendition.Name],
 		}); err != nil {
 			return err
 		}

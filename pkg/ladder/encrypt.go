@@ -13,12 +13,13 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // Encryption makes a run encrypt every media segment with AES-128 (HLS
 // METHOD=AES-128: whole-segment CBC with PKCS#7 padding), after ffmpeg has
 // written it and before the playlist is final. ffmpeg writes into the track's
-// StagingDir; a rendition moves into the track folder only once encrypted,
+// layout.Staging; a rendition moves into the track folder only once encrypted,
 // so no clear segment or keyless playlist is ever where people serve from. veza encrypts the files
 // itself rather than through ffmpeg's hls_key_info_file: the keys, IVs and
 // rotation points are then exactly what veza decided and records, whatever
@@ -39,10 +40,6 @@ type Encryption struct {
 	// "{key}" in a custom KeyURL.
 	Rotation int
 }
-
-// KeyPattern names the key files in the track folder. They are written
-// with mode 0600: only the owner (and the veza serve it runs) reads them.
-const KeyPattern = "key_%05d.key"
 
 // KeyPlaceholder in Encryption.KeyURL stands for the key file's name.
 const KeyPlaceholder = "{key}"
@@ -102,7 +99,7 @@ func openKeyring(enc Encryption, dir string) (*keyring, error) {
 	return k, nil
 }
 
-func (k *keyring) path(i int) string { return filepath.Join(k.dir, fmt.Sprintf(KeyPattern, i)) }
+func (k *keyring) path(i int) string { return filepath.Join(k.dir, fmt.Sprintf(layout.KeyPattern, i)) }
 
 // key returns key i: the key file in the track folder when it holds 16
 // bytes, else a new random key written there.
@@ -139,7 +136,7 @@ func (k *keyring) index(seq int) int {
 // uri is the EXT-X-KEY URI of key i as a media playlist in the folder
 // below the track's names it.
 func (k *keyring) uri(i int) string {
-	name := fmt.Sprintf(KeyPattern, i)
+	name := fmt.Sprintf(layout.KeyPattern, i)
 	if k.enc.KeyURL == "" {
 		return "../" + name
 	}
@@ -161,36 +158,16 @@ func writeKey(path string, key []byte, replace bool) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(key)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	switch {
-	case err != nil:
-	case replace:
-		err = os.Rename(tmp, path)
-	default:
-		// A hard link fails when the name exists: an exclusive create of a
-		// file that is already whole.
-		if err = os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
-			theirs, rerr := os.ReadFile(path)
-			if rerr == nil && len(theirs) == hls.KeyLen {
-				return theirs, nil
-			}
-			err = fmt.Errorf("exists but is not a 16-byte key")
+	// Mode 0600: only the owner (and the veza serve it runs) reads keys.
+	var err error
+	if replace {
+		err = layout.WriteFile(path, key, 0o600)
+	} else if err = layout.CreateFile(path, key, 0o600); errors.Is(err, fs.ErrExist) {
+		theirs, rerr := os.ReadFile(path)
+		if rerr == nil && len(theirs) == hls.KeyLen {
+			return theirs, nil
 		}
+		err = fmt.Errorf("exists but is not a 16-byte key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("key file %s: %w", filepath.Base(path), err)
@@ -230,7 +207,7 @@ func (k *keyring) encryptPlaylist(ctx context.Context, pl *hls.MediaPlaylist, di
 		if err != nil {
 			return err
 		}
-		if err := hls.WriteFileAtomic(path, data); err != nil {
+		if err := layout.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}
 		s.Key = &hls.Key{Method: "AES-128", URI: k.uri(idx), IV: hls.FormatIV(iv)}

@@ -6,11 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
-
-// IFramesName is a video rendition's I-frame playlist, beside its media
-// playlist: its byte ranges point into the same segment files.
-const IFramesName = "iframes.m3u8"
 
 // writeIFrames writes an I-frame playlist for every video rendition in vs
 // (Apple's authoring rules make them a MUST: players show thumbnails while
@@ -27,7 +24,7 @@ func (run *runner) writeIFrames(vs []Variant) error {
 			continue
 		}
 		dir := filepath.Join(run.res.Dir, v.Name)
-		pl, bw, err := hls.BuildIFramePlaylist(filepath.Join(dir, PlaylistName))
+		pl, bw, err := hls.BuildIFramePlaylist(filepath.Join(dir, layout.Playlist))
 		switch {
 		case errors.Is(err, hls.ErrEncryptedIFrames):
 			skipped = "AES-128 renditions get no I-frame playlists: a byte range inside a segment encrypted whole cannot be decrypted on its own"
@@ -41,10 +38,10 @@ func (run *runner) writeIFrames(vs []Variant) error {
 		if err != nil {
 			return fmt.Errorf("rendition %s: I-frame playlist: %w", v.Name, err)
 		}
-		if err := hls.WriteFileAtomic(filepath.Join(dir, IFramesName), data); err != nil {
+		if err := layout.WriteFile(filepath.Join(dir, layout.IFrames), data, 0o644); err != nil {
 			return err
 		}
-		v.IFrames = &IFrames{URI: v.Name + "/" + IFramesName, Bandwidth: bw.Peak, AverageBandwidth: bw.Average, Entries: len(pl.Segments)}
+		v.IFrames = &IFrames{URI: v.Name + "/" + layout.IFrames, Bandwidth: bw.Peak, AverageBandwidth: bw.Average, Entries: len(pl.Segments)}
 	}
 	if skipped != "" {
 		run.note(skipped)

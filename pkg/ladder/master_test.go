@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/verify"
 )
 
@@ -116,7 +117,7 @@ func TestIFramePlaylists(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range res.Variants {
-		os.Remove(filepath.Join(out, res.TrackID, v.Name, IFramesName))
+		os.Remove(filepath.Join(out, res.TrackID, v.Name, layout.IFrames))
 	}
 	again, err := Run(context.Background(), cfg)
 	if err != nil {

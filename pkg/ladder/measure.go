@@ -12,6 +12,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/mpegts"
 )
 
@@ -59,7 +60,7 @@ func (run *runner) measureMany(ctx context.Context, rs []Rendition) ([]Variant, 
 // starts with a keyframe.
 func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 	dir := filepath.Join(run.res.Dir, r.Name)
-	playlist := filepath.Join(dir, PlaylistName)
+	playlist := filepath.Join(dir, layout.Playlist)
 	pl, err := hls.ReadMedia(playlist)
 	if err != nil {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
@@ -67,7 +68,7 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 	if len(pl.Segments) == 0 {
 		return Variant{}, fmt.Errorf("rendition %s: %s has no segments", r.Name, playlist)
 	}
-	v := Variant{Name: r.Name, URI: r.Name + "/" + PlaylistName, Segments: len(pl.Segments), Duration: pl.Duration()}
+	v := Variant{Name: r.Name, URI: r.Name + "/" + layout.Playlist, Segments: len(pl.Segments), Duration: pl.Duration()}
 	if v.Bandwidth, v.AverageBandwidth, err = hls.MeasureBandwidth(pl, dir); err != nil {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/mp4"
 	"github.com/veza-media/veza/pkg/player"
 	"github.com/veza-media/veza/pkg/verify"
@@ -146,7 +147,7 @@ func TestEncryptedLadder(t *testing.T) {
 	if res, err = Run(ctx, cfg); err != nil || len(res.Encoded) != 2 || res.Keys != 1 {
 		t.Fatalf("new key: %+v %v", res, err)
 	}
-	pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", PlaylistName))
+	pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", layout.Playlist))
 	if pl.Segments[1].Key.URI != "https://keys.example/av/key_00000.key" {
 		t.Errorf("key URL %q", pl.Segments[1].Key.URI)
 	}
@@ -161,7 +162,7 @@ func TestEncryptedLadder(t *testing.T) {
 	if ks, _ := db.Keys(ctx, "av"); len(ks) != 0 {
 		t.Errorf("keys left in the catalog: %+v", ks)
 	}
-	if pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", PlaylistName)); pl.Segments[0].Key != nil {
+	if pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", layout.Playlist)); pl.Segments[0].Key != nil {
 		t.Error("clear rendition has a key")
 	}
 
@@ -197,7 +198,7 @@ func TestDASHLadder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.MPD != filepath.Join(out, "av", MPDName) {
+	if res.MPD != filepath.Join(out, "av", layout.Manifest) {
 		t.Fatalf("MPD %q", res.MPD)
 	}
 	if must := verifyMust(t, res.Master); len(must) > 0 {
@@ -235,7 +236,7 @@ func TestDASHLadder(t *testing.T) {
 	if res, err := Run(ctx, cfg); err != nil || !res.UpToDate || res.MPD == "" {
 		t.Fatalf("rerun: %+v %v", res, err)
 	}
-	os.Remove(filepath.Join(out, "av", MPDName))
+	os.Remove(filepath.Join(out, "av", layout.Manifest))
 	res, err = Run(ctx, cfg)
 	if err != nil || res.UpToDate || len(res.Encoded) != 0 || len(res.Reused) != 2 {
 		t.Fatalf("MPD rewritten: %+v %v", res, err)
@@ -269,11 +270,11 @@ func TestHEVCfMP4LadderVerifies(t *testing.T) {
 	if c := res.Variants[0].Codecs; !strings.HasPrefix(c, "hvc1.") {
 		t.Errorf("CODECS %q", c)
 	}
-	init, _ := os.ReadFile(filepath.Join(out, "av", "240p", InitName))
+	init, _ := os.ReadFile(filepath.Join(out, "av", "240p", layout.Init))
 	if e := mp4.SampleEntries(init); !e["hvc1"] {
 		t.Errorf("init section sample entries %v, want hvc1", e)
 	}
-	pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", PlaylistName))
+	pl, _ := hls.ReadMedia(filepath.Join(out, "av", "240p", layout.Playlist))
 	if pl.Version < 6 || pl.Segments[0].Map == nil {
 		t.Errorf("VERSION %d, map %+v", pl.Version, pl.Segments[0].Map)
 	}
@@ -297,7 +298,7 @@ func TestEncryptedLadderNeverClearOnDisk(t *testing.T) {
 			if err != nil {
 				return nil
 			}
-			if d.IsDir() && d.Name() == StagingDir {
+			if d.IsDir() && d.Name() == layout.Staging {
 				return filepath.SkipDir
 			}
 			data, _ := os.ReadFile(p)
@@ -330,7 +331,7 @@ func TestEncryptedLadderNeverClearOnDisk(t *testing.T) {
 	if looks < 3 || clear > 0 {
 		t.Fatalf("%d looks, %d clear files in the served folder: %v", looks, clear, seen)
 	}
-	if _, err := os.Stat(filepath.Join(track, StagingDir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(track, layout.Staging)); !os.IsNotExist(err) {
 		t.Errorf("staging folder left behind: %v", err)
 	}
 	for _, rd := range []string{"240p", "120p"} {

@@ -3,6 +3,8 @@ package ladder
 import (
 	"context"
 	"path/filepath"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // publish measures every rendition and writes the master playlist from
@@ -21,7 +23,7 @@ func (run *runner) publish(ctx context.Context) error {
 		return err
 	}
 	if run.cfg.DASH {
-		mpd := filepath.Join(r.Dir, MPDName)
+		mpd := filepath.Join(r.Dir, layout.Manifest)
 		if err := run.writeMPD(mpd, r.Variants); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/verify"
 )
 
@@ -121,7 +122,7 @@ func TestReplay(t *testing.T) {
 		t.Errorf("reported output %+v, measured %+v", o, m)
 	}
 
-	pl, err := hls.ReadMedia(filepath.Join(res.Dir, "mp3_256", PlaylistName))
+	pl, err := hls.ReadMedia(filepath.Join(res.Dir, "mp3_256", layout.Playlist))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestTrimSilenceWithVideo(t *testing.T) {
 	// Each stream's first and last instant, from its packets over the
 	// whole playlist. AAC starts one frame (21 ms) early with the encoder's
 	// priming, so each end is compared rather than the two lengths.
-	playlist := filepath.Join(res.Dir, "120p", PlaylistName)
+	playlist := filepath.Join(res.Dir, "120p", layout.Playlist)
 	v0, v1 := streamSpan(t, playlist, "v:0")
 	a0, a1 := streamSpan(t, playlist, "a:0")
 	const frame = 1.0 / 25
@@ -252,7 +253,7 @@ func TestReplayEncryptedIsMeasured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := hls.ReadMedia(filepath.Join(res.Dir, "mp3_256", PlaylistName))
+	pl, err := hls.ReadMedia(filepath.Join(res.Dir, "mp3_256", layout.Playlist))
 	if err != nil || pl.Segments[0].Key == nil {
 		t.Fatalf("playlist %+v, %v: want encrypted segments", pl, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // resume records the track and sorts the plan's renditions: those complete
@@ -33,7 +34,7 @@ func (run *runner) resume(ctx context.Context, hash string) (todo []Rendition, f
 		}
 		todo = append(todo, rd)
 	}
-	mpd := filepath.Join(r.Dir, MPDName)
+	mpd := filepath.Join(r.Dir, layout.Manifest)
 	if len(todo) == 0 && (!cfg.DASH || exists(mpd)) {
 		if _, err := os.Stat(r.Master); err == nil && !run.lacksIFrames() {
 			// Nothing to measure again: the catalog holds what the master says.
@@ -97,7 +98,7 @@ func (run *runner) complete(ctx context.Context, r Rendition, fp string) bool {
 	if err != nil || rs.Fingerprint != fp || rs.Status != catalog.StatusDone {
 		return false
 	}
-	playlist := filepath.Join(run.res.Dir, r.Name, PlaylistName)
+	playlist := filepath.Join(run.res.Dir, r.Name, layout.Playlist)
 	pl, err := hls.ReadMedia(playlist)
 	if err != nil || !pl.EndList || len(pl.Segments) == 0 {
 		return false

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/veza-media/veza/pkg/audio"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/veza-media/veza/pkg/audio"
+	"github.com/veza-media/veza/pkg/layout"
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
@@ -33,9 +35,6 @@ const (
 	// of the rungs.
 	StrategyParallel Strategy = "parallel"
 )
-
-// MasterName is the master playlist's file name in the track folder.
-const MasterName = "master.m3u8"
 
 // planVersion changes whenever planning or encoder settings change in a way
 // that makes earlier output stale.
@@ -227,7 +226,7 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 		root = cfg.OutDir
 	}
 	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: p.Dropped}
-	r.Master = filepath.Join(r.Dir, MasterName)
+	r.Master = filepath.Join(r.Dir, layout.Master)
 	run := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: root}, plan: p, enc: enc, prober: src.prober,
 		res: r, trackID: trackID, src: src.probe, audio: sound,
 		probeSlots: make(chan struct{}, runtime.NumCPU()), measured: map[string]Variant{}}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 var (
@@ -87,7 +88,7 @@ var small = Ladder{Name: "small", Rungs: []Rung{
 // its segments with the playlist's durations.
 func checkRendition(t *testing.T, db *catalog.DB, out, track, name string) *hls.MediaPlaylist {
 	t.Helper()
-	playlist := filepath.Join(out, track, name, PlaylistName)
+	playlist := filepath.Join(out, track, name, layout.Playlist)
 	pl, err := hls.ReadMedia(playlist)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
 	"github.com/veza-media/veza/pkg/audio"
 
 	"github.com/veza-media/veza/pkg/ffprobe"

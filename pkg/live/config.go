@@ -20,11 +20,6 @@ const (
 	DefaultIdleTimeout = 10 * time.Second
 	DefaultRendition   = "live"
 	DefaultPreset      = "veryfast"
-	// PlaylistName is the public media playlist's name in the rendition
-	// folder.
-	PlaylistName = "index.m3u8"
-	// SegmentPattern names the segments, numbered by ffmpeg.
-	SegmentPattern = "seg_%05d.ts"
 )
 
 // Mode says whether the input is re-encoded.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/verify"
 )
 
@@ -234,7 +235,7 @@ func TestLateL2(t *testing.T) {
 // TestConfigRefusesEscapingTrackIDs: a chosen track or rendition names a
 // folder under OutDir; "../x" would write and delete beside it.
 func TestConfigRefusesEscapingTrackIDs(t *testing.T) {
-	db, err := catalog.Open(filepath.Join(t.TempDir(), catalog.FileName))
+	db, err := catalog.Open(filepath.Join(t.TempDir(), layout.CatalogName))
 	if err != nil {
 		t.Fatal(err)
 	}

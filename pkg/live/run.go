@@ -18,6 +18,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/recorder"
 )
 
@@ -92,8 +93,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return r.run(ctx)
 }
 
-// runner is one live job. Its state is shared between the encode callback,
-// the watchdog and the codec detection, under mu.
+// runner is one live job: its configuration, catalog rows, window and
+// result, and what carries over from one ffmpeg run to the next; each run's
+// own state is an attempt (cur). Its state is shared between the encode
+// callback, the watchdog and the codec detection, under mu.
 type runner struct {
 	cfg      Config
 	dir      string // rendition folder
@@ -111,26 +114,16 @@ type runner struct {
 	catErr error
 	detect sync.WaitGroup
 
-	// Per run.
-	runN        int
-	gotData     bool
-	maxOut      time.Duration
-	lastData    time.Time   // when out_time last advanced (or the pipe last gave bytes)
+	// Across the job's runs.
 	waitSince   time.Time   // when the job started waiting for the source
-	pdtNext     time.Time   // EXT-X-PROGRAM-DATE-TIME of the next segment
-	anchor      time.Time   // wall-clock time of the run\'s first frame
 	discPending bool        // the next segment follows a reconnection
-	detected    bool        // codecs looked at for this run
-	runSeen     int         // entries of ffmpeg's playlist recorded in this run
 	nextSeq     uint64      // media sequence number of the next segment
 	queue       []published // recorded, waiting for the playlist
 	lastPublish time.Time
-	inputPath   string    // ffmpeg's input, as its error lines name it
-	inputEnded  time.Time // when ffmpeg said the input failed or ended
-	nextNumber  int       // ffmpeg's -start_number for the next run
-	closeInput  func()    // ends the pipe feeding ffmpeg
-	idleClosed  bool      // the pipe was ended for being quiet
-	anyData     bool
+	nextNumber  int  // ffmpeg's -start_number for the next run
+	anyData     bool // some run received data
+
+	cur *attempt // the current run
 }
 
 // ErrStreamExists is returned when the playlist of an earlier stream of the
@@ -140,7 +133,7 @@ var ErrStreamExists = errors.New("an earlier stream's output exists")
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: cfg.CatalogRoot}}
 	r.dir = filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
-	r.playlist = filepath.Join(r.dir, PlaylistName)
+	r.playlist = filepath.Join(r.dir, layout.Playlist)
 	r.win = newWindow(cfg.Window, cfg.SegmentTime, cfg.Mode == ModeEncode)
 	if cfg.Event {
 		r.win = newWindow(0, cfg.SegmentTime, cfg.Mode == ModeEncode)
@@ -178,7 +171,7 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 // clearOld removes an earlier stream's playlist, segments and catalog rows
 // (--force).
 func (r *runner) clearOld(ctx context.Context) error {
-	old, _ := filepath.Glob(filepath.Join(r.dir, "seg_*.ts"))
+	old, _ := filepath.Glob(filepath.Join(r.dir, layout.SegmentGlob(layout.TS)))
 	for _, p := range append(old, r.playlist) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
@@ -252,9 +245,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			}
 		}
 		r.mu.Lock()
-		r.runN, r.gotData, r.maxOut, r.detected, r.runSeen = n, false, 0, false, 0
-		r.inputPath, r.inputEnded = job.Inputs[0].Path, time.Time{}
-		r.pdtNext, r.anchor = time.Time{}, time.Time{}
+		r.cur = &attempt{n: n, inputPath: job.Inputs[0].Path}
 		r.res.Runs = n
 		r.emit(Waiting{Run: n, Input: cfg.Input, Args: job.Args()})
 		r.mu.Unlock()
@@ -264,15 +255,15 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		job = nil
 
 		r.mu.Lock()
-		gotData, end := r.gotData, r.inputEnded
+		gotData, end := r.cur.gotData, r.cur.inputEnded
 		if end.IsZero() {
 			end = time.Now()
 		}
 		// UDP has no end of stream: only the read timeout ends it. Other
 		// sources went quiet when ffmpeg's read failed long after the last
 		// frame (its processing lags the network a little).
-		quiet := r.idleClosed || strings.HasPrefix(strings.ToLower(cfg.Input), "udp:") ||
-			end.Sub(r.lastData) >= r.cfg.IdleTimeout/2
+		quiet := r.cur.idleClosed || strings.HasPrefix(strings.ToLower(cfg.Input), "udp:") ||
+			end.Sub(r.cur.lastData) >= r.cfg.IdleTimeout/2
 		r.mu.Unlock()
 		if ctx.Err() != nil {
 			if errors.Is(context.Cause(ctx), errTimeout) {
@@ -356,7 +347,7 @@ func (r *runner) runOnce(ctx context.Context, job *encode.Job) (error, error) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { r.watch(jctx, cancel, stop) })
-	n := r.runN
+	n := r.cur.n
 	_ = os.Remove(r.workPlaylist()) // the previous run's
 	wg.Go(func() { r.follow(n, stop) })
 	var fifo string
@@ -398,22 +389,22 @@ func (r *runner) watch(ctx context.Context, cancel context.CancelCauseFunc, stop
 			// ffmpeg does not see SIGINT while blocked reading a pipe: the
 			// end of its input lets it finish.
 			r.mu.Lock()
-			if r.closeInput != nil {
-				r.closeInput()
-				r.closeInput = nil
+			if r.cur.closeInput != nil {
+				r.cur.closeInput()
+				r.cur.closeInput = nil
 			}
 			r.mu.Unlock()
 			return
 		case now := <-t.C:
 			r.mu.Lock()
-			gotData, last, since, closeInput := r.gotData, r.lastData, r.waitSince, r.closeInput
+			gotData, last, since, closeInput := r.cur.gotData, r.cur.lastData, r.waitSince, r.cur.closeInput
 			r.mu.Unlock()
 			switch {
 			case gotData && closeInput != nil && now.Sub(last) > r.cfg.IdleTimeout:
 				// A quiet pipe: closing it ends ffmpeg's input cleanly.
 				closeInput()
 				r.mu.Lock()
-				r.closeInput, r.idleClosed = nil, true
+				r.cur.closeInput, r.cur.idleClosed = nil, true
 				r.mu.Unlock()
 			case gotData && now.Sub(last) > r.cfg.IdleTimeout+grace:
 				cancel(errIdle)
@@ -436,7 +427,7 @@ func (r *runner) feed(fifo string) {
 	var once sync.Once
 	closeW := func() { once.Do(func() { w.Close() }) }
 	r.mu.Lock()
-	r.closeInput = closeW
+	r.cur.closeInput = closeW
 	r.mu.Unlock()
 	defer closeW()
 	buf := make([]byte, 64*1024)
@@ -444,7 +435,7 @@ func (r *runner) feed(fifo string) {
 		n, err := r.cfg.Stdin.Read(buf)
 		if n > 0 {
 			r.mu.Lock()
-			r.lastData = time.Now()
+			r.cur.lastData = time.Now()
 			r.mu.Unlock()
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return
@@ -463,9 +454,9 @@ func (r *runner) unblockFeed(fifo string) {
 		f.Close()
 	}
 	r.mu.Lock()
-	if r.closeInput != nil {
-		r.closeInput()
-		r.closeInput = nil
+	if r.cur.closeInput != nil {
+		r.cur.closeInput()
+		r.cur.closeInput = nil
 	}
 	r.mu.Unlock()
 }
@@ -494,7 +485,7 @@ func (r *runner) job(n, startNumber int) (*encode.Job, error) {
 		Path: r.workPlaylist(),
 		Maps: []string{"0:v:0?", "0:a:0?"},
 		HLS: &encode.HLSOptions{SegmentTime: cfg.SegmentTime, PlaylistType: "event", StartNumber: startNumber,
-			SegmentFilename: filepath.Join(r.dir, SegmentPattern), Flags: []string{"temp_file"}},
+			SegmentFilename: filepath.Join(r.dir, layout.SegmentPattern(layout.TS)), Flags: []string{"temp_file"}},
 	}
 	if cfg.Mode == ModeCopy {
 		out.VideoCodec, out.AudioCodec = "copy", "copy"
@@ -565,34 +556,34 @@ func (r *runner) onEncode(n int, ev encode.Event) {
 		// A read error on the input (a read timeout, a closed connection)
 		// is how ffmpeg sees the source end; the frames it flushes after
 		// that are not the source sending.
-		if r.inputEnded.IsZero() && strings.Contains(e.Line, r.inputPath) {
-			r.inputEnded = time.Now()
+		if r.cur.inputEnded.IsZero() && strings.Contains(e.Line, r.cur.inputPath) {
+			r.cur.inputEnded = time.Now()
 		}
 	case encode.Progress:
 		// ffmpeg's last report comes as it exits, after the source went
 		// quiet: it says nothing about the source.
-		if e.OutTime > r.maxOut && !e.Done && r.inputEnded.IsZero() {
-			r.maxOut = e.OutTime
+		if e.OutTime > r.cur.maxOut && !e.Done && r.cur.inputEnded.IsZero() {
+			r.cur.maxOut = e.OutTime
 			// The newest frame ffmpeg wrote was captured at most now: the
 			// earliest now − out_time seen is the wall-clock time of the
 			// run's first frame (ffmpeg catches up on the second of input
 			// it buffered while probing).
-			if a := r.cfg.Now().Add(-e.OutTime); r.anchor.IsZero() || a.Before(r.anchor) {
-				r.anchor = a
+			if a := r.cfg.Now().Add(-e.OutTime); r.cur.anchor.IsZero() || a.Before(r.cur.anchor) {
+				r.cur.anchor = a
 			}
 			r.receiving(n)
-			r.lastData = time.Now()
+			r.cur.lastData = time.Now()
 		}
 	}
 }
 
 // receiving marks the source as sending in run n.
 func (r *runner) receiving(n int) {
-	if r.gotData {
+	if r.cur.gotData {
 		return
 	}
-	r.gotData, r.anyData = true, true
-	r.lastData = time.Now()
+	r.cur.gotData, r.anyData = true, true
+	r.cur.lastData = time.Now()
 	r.emit(Receiving{Run: n})
 }
 
@@ -635,13 +626,12 @@ func (r *runner) scan(n int) {
 	if data, err := os.ReadFile(r.workPlaylist()); err == nil {
 		entries := encode.ParsePlaylistEntries(data)
 		r.mu.Lock()
-		if n == r.runN {
-			for _, e := range entries[min(r.runSeen, len(entries)):] {
-				r.runSeen++
+		if n == r.cur.n {
+			for _, e := range entries[min(r.cur.seen, len(entries)):] {
+				r.cur.seen++
 				r.record(n, filepath.Join(r.dir, pathBase(e.URI)), e.Duration)
-				var num int
-				if _, err := fmt.Sscanf(pathBase(e.URI), "seg_%d.ts", &num); err == nil && num >= r.nextNumber {
-					r.nextNumber = num + 1
+				if num, ok := layout.SegmentNumber(pathBase(e.URI), layout.TS); ok && int(num) >= r.nextNumber {
+					r.nextNumber = int(num) + 1
 				}
 			}
 		}
@@ -687,9 +677,9 @@ func (r *runner) record(n int, path string, dur time.Duration) {
 		r.emit(Warning{Message: fmt.Sprintf("segment %s is not on disk; not published", path)})
 		return
 	}
-	pdt := r.pdtNext
+	pdt := r.cur.pdtNext
 	if pdt.IsZero() {
-		pdt = r.anchor
+		pdt = r.cur.anchor
 		if pdt.IsZero() {
 			pdt = r.cfg.Now().Add(-dur)
 		}
@@ -697,7 +687,7 @@ func (r *runner) record(n int, path string, dur time.Duration) {
 	s := published{Seq: r.nextSeq, URI: filepath.Base(path), Path: path, Duration: dur.Seconds(), Bytes: st.Size(),
 		PDT: pdt, Discontinuity: r.discPending, done: st.ModTime()}
 	r.nextSeq++
-	r.pdtNext = pdt.Add(dur)
+	r.cur.pdtNext = pdt.Add(dur)
 	if r.discPending {
 		r.res.Discontinuities++
 		r.discPending = false
@@ -709,8 +699,8 @@ func (r *runner) record(n int, path string, dur time.Duration) {
 		Path: s.Path, Duration: s.Duration, Bytes: s.Bytes}))
 	r.keep(r.catJob.Progress(ctx, 0, r.res.Duration))
 	r.queue = append(r.queue, s)
-	if !r.detected {
-		r.detected = true
+	if !r.cur.detected {
+		r.cur.detected = true
 		r.detect.Go(func() { r.detectCodecs(n, path) })
 	}
 }

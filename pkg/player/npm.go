@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // pinned names one exact build of a player script.
@@ -155,9 +157,9 @@ func fetchNPMFile(ctx context.Context, npm, cacheFile string, f npmFile) ([]byte
 		return nil, fmt.Errorf("%s cache: %w", f.pkg, err)
 	}
 	if lic := files["package/LICENSE"]; lic != nil {
-		writeAtomic(filepath.Join(dir, "LICENSE"), lic)
+		layout.WriteFile(filepath.Join(dir, "LICENSE"), lic, 0o644)
 	}
-	if err := writeAtomic(cacheFile, js); err != nil {
+	if err := layout.WriteFile(cacheFile, js, 0o644); err != nil {
 		return nil, fmt.Errorf("%s cache: %w", f.pkg, err)
 	}
 	return js, nil
@@ -200,31 +202,6 @@ func untarFiles(tgz []byte, names ...string) (map[string][]byte, error) {
 		}
 		out[hdr.Name] = b
 	}
-}
-
-func writeAtomic(name string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), name); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
 }
 
 func lastLine(s string) string {

@@ -3,7 +3,6 @@ package recorder
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // ImportResult says what Import found.
@@ -31,14 +31,12 @@ type ImportResult struct {
 // EXTINF values and the files' sizes; a playlist naming a missing segment
 // is reported and its rendition marked error.
 func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error) {
+	found, err := layout.Find(dir)
+	if err != nil {
+		return nil, fmt.Errorf("import %q: %w", dir, err)
+	}
 	var masters, medias []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".m3u8") || strings.HasPrefix(d.Name(), ".") {
-			return nil
-		}
+	for _, p := range found.Playlists {
 		m, _, err := hls.ReadFile(p)
 		switch {
 		case err != nil:
@@ -48,10 +46,6 @@ func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error
 		default:
 			medias = append(medias, p)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("import %q: %w", dir, err)
 	}
 	res := &ImportResult{}
 	claimed := map[string]bool{}
@@ -218,7 +212,7 @@ func trackID(root, dir, playlist string) string {
 	rel, err := filepath.Rel(root, dir)
 	if err != nil || rel == "." {
 		base := filepath.Base(playlist)
-		if abs, err := filepath.Abs(root); err == nil && (base == "master.m3u8" || base == "index.m3u8") {
+		if abs, err := filepath.Abs(root); err == nil && (base == layout.Master || base == layout.Playlist) {
 			return slug(filepath.Base(abs))
 		}
 		return slug(strings.TrimSuffix(base, filepath.Ext(base)))

@@ -9,7 +9,7 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // JSONName and HTMLName are the files Write puts in a track folder.
@@ -28,10 +28,10 @@ func Write(dir string, rep *Report) error {
 	if err := WriteHTML(&h, rep); err != nil {
 		return err
 	}
-	if err := hls.WriteFileAtomic(filepath.Join(dir, JSONName), j.Bytes()); err != nil {
+	if err := layout.WriteFile(filepath.Join(dir, JSONName), j.Bytes(), 0o644); err != nil {
 		return err
 	}
-	return hls.WriteFileAtomic(filepath.Join(dir, HTMLName), h.Bytes())
+	return layout.WriteFile(filepath.Join(dir, HTMLName), h.Bytes(), 0o644)
 }
 
 // WriteJSON writes rep as report.json: indented by two spaces, fields in

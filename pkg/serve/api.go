@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // apiTrack is one element of GET /api/tracks: the catalog's summary and
@@ -139,11 +140,11 @@ func (h *Handler) link(p, exp string) string {
 // else a rendition's playlist when there is only one, else <id>/index.m3u8.
 // It returns a name inside the root, or "" when none is on disk.
 func (h *Handler) masterPath(id string, rends []catalog.RenditionSummary) string {
-	cands := []string{id + "/master.m3u8"}
+	cands := []string{id + "/" + layout.Master}
 	if len(rends) == 1 && rends[0].PlaylistPath != "" {
 		cands = append(cands, h.relToRoot(rends[0].PlaylistPath))
 	}
-	cands = append(cands, id+"/index.m3u8")
+	cands = append(cands, id+"/"+layout.Playlist)
 	for _, c := range cands {
 		if name, ok := cleanName("/"+c, ""); ok {
 			if st, err := h.root.Stat(name); err == nil && st.Mode().IsRegular() {
@@ -175,7 +176,7 @@ func (h *Handler) masterURL(ctx context.Context, id string, rends []catalog.Rend
 	if rends == nil && h.cfg.Catalog != nil {
 		// The summary does not list renditions; a track without a master
 		// playlist may still have a single rendition to play.
-		if _, err := h.root.Stat(id + "/master.m3u8"); err != nil {
+		if _, err := h.root.Stat(id + "/" + layout.Master); err != nil {
 			if d, err := h.cfg.Catalog.Track(ctx, id); err == nil {
 				rends = d.Renditions
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/player"
 )
 
@@ -221,7 +222,7 @@ func TestServeStatusSaysNoPaths(t *testing.T) {
 		path string
 	}{{h, "/readyz"}, {h, "/metrics"}, {hb, "/readyz"}} {
 		b := body(t, get(t, tc.h, tc.path))
-		for _, p := range []string{fx.root, filepath.Dir(ff), "no-ffmpeg", catalog.FileName} {
+		for _, p := range []string{fx.root, filepath.Dir(ff), "no-ffmpeg", layout.CatalogName} {
 			if strings.Contains(b, p) {
 				t.Errorf("%s names %s:\n%s", tc.path, p, b)
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 //go:embed assets
@@ -95,7 +96,7 @@ func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request, exp string)
 		Dir:         h.cfg.Dir,
 		StyleURL:    h.assetURL("style.css"),
 		APIURL:      h.link("/api/tracks", exp),
-		CatalogName: catalog.FileName,
+		CatalogName: layout.CatalogName,
 		FromCatalog: h.cfg.Catalog != nil,
 	}
 	if h.cfg.Catalog != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/publish"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // Format is what one input becomes.
@@ -77,6 +78,12 @@ type Config struct {
 	// as ObjectPublished events, not to its OnEvent. An output that could
 	// not be published fails its item; the file stays on disk.
 	Publish *publish.Config
+	// Recorder, when set, records every HLS output in its catalog: a track
+	// per output (named by the slug of its folder below OutDir), a
+	// rendition named after the preset, a job per encode, and the segments
+	// of the final playlist once the output is in place. Only with
+	// FormatHLS. Nil records nothing.
+	Recorder *recorder.Recorder
 	// OnEvent receives the batch's events (see Event). Calls never overlap;
 	// the events of one file come in order. It may be nil.
 	OnEvent func(Event)
@@ -137,6 +144,8 @@ func (c Config) check() error {
 		return errors.New("transcode: the segment time must be positive")
 	case c.Jobs < 0:
 		return errors.New("transcode: jobs must be at least 1")
+	case c.Recorder != nil && c.Format != FormatHLS:
+		return errors.New("transcode: only HLS output is recorded in a catalog")
 	}
 	return c.Audio.Validate()
 }

@@ -9,6 +9,12 @@
 // file never leaves half an output. Loudness normalisation and silence
 // trimming go through pkg/audio.
 //
+// HLS outputs are recorded in a catalog when Config.Recorder is set (veza
+// transcode --format hls does so, as every HLS segment veza writes is
+// recorded): through pkg/recorder, and only once an output is in place, from
+// its final playlist, so the catalog never lists a segment of a temporary
+// folder.
+//
 // Run reports through one callback (Config.OnEvent). Its events are the
 // batch's own JobStarted and JobFinished around each file's encode events;
 // WriteNDJSON writes them in the line-per-event schema (version 1) that

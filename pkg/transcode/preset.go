@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // Preset is a named set of encoding choices.
@@ -132,16 +133,13 @@ type source struct {
 	FrameRate  float64
 }
 
-// playlistName is the media playlist inside each HLS output folder.
-const playlistName = "index.m3u8"
-
 // segmentPattern names the segments next to the playlist at path.
 func segmentPattern(playlist string, fmp4 bool) string {
-	ext := ".ts"
+	ext := layout.TS
 	if fmp4 {
-		ext = ".m4s"
+		ext = layout.FMP4
 	}
-	return filepath.Join(filepath.Dir(playlist), "seg_%05d"+ext)
+	return filepath.Join(filepath.Dir(playlist), layout.SegmentPattern(ext))
 }
 
 // buildOutput turns a preset into the encode.Output for one source, writing

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // Run encodes the batch. One failing file never stops the others: each
@@ -237,6 +238,26 @@ func (b *batch) one(ctx context.Context, i int, it *Item) {
 			return
 		}
 	}
+	if b.cfg.Recorder != nil {
+		rc, err := b.startRecord(ctx, it, job.Args())
+		if err != nil {
+			fail(statusError, catalogError(err))
+			return
+		}
+		// Segments are recorded once the output is in place; an
+		// interrupted or failed encode is recorded too.
+		defer func() {
+			bg := context.WithoutCancel(ctx)
+			if it.Status == statusDone {
+				if err := rc.reconcile(bg, final); err != nil {
+					fail(statusError, catalogError(err))
+				}
+			}
+			if err := rc.finish(bg, it); err != nil && it.Status == statusDone {
+				fail(statusError, catalogError(err))
+			}
+		}()
+	}
 	b.emit(Event{Job: i + 1, File: it.Input, Data: JobStarted{Output: it.Output, Preset: it.Preset, Duration: it.Duration}})
 	b.note(i, it, true, "%s %s", b.cfg.FFmpeg, shellQuote(job.Args()))
 	start := time.Now()
@@ -300,7 +321,7 @@ func temporary(final string, hls bool) (tmp, target string, err error) {
 		if tmp, err = os.MkdirTemp(dir, "."+base+".tmp-"); err != nil {
 			return "", "", err
 		}
-		return tmp, filepath.Join(tmp, playlistName), os.Chmod(tmp, 0o755)
+		return tmp, filepath.Join(tmp, layout.Playlist), os.Chmod(tmp, 0o755)
 	}
 	ext := filepath.Ext(final)
 	f, err := os.CreateTemp(dir, "."+strings.TrimSuffix(base, ext)+".tmp-*"+ext)

@@ -6,9 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/veza-media/veza/internal/testmedia"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -17,8 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veza-media/veza/internal/testmedia"
+
 	"github.com/veza-media/veza/pkg/audio"
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 func TestBuildOutput(t *testing.T) {
@@ -322,5 +327,77 @@ func TestRunDamagedSource(t *testing.T) {
 		if entries, _ := os.ReadDir(out); len(entries) != 0 {
 			t.Fatalf("strict left %d files in the output folder", len(entries))
 		}
+	}
+}
+
+// With a Recorder, every HLS output is a track with one rendition (the
+// preset) whose segments are those of the final playlist, paths relative to
+// the catalog's root; a rerun replaces them with its own.
+func TestRunRecordsHLS(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	makeMedia(t, "in/Tone One.wav", "-f", "lavfi", "-i", "sine=frequency=440:duration=5")
+	makeMedia(t, "in/sub/tone.wav", "-f", "lavfi", "-i", "sine=frequency=880:duration=3")
+	db, err := catalog.Open(catalog.DefaultPath("out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rec := &recorder.Recorder{DB: db, Root: "out"}
+	ctx := context.Background()
+	run := func() *Result {
+		t.Helper()
+		res, err := Run(ctx, Config{Inputs: []string{"in"}, OutDir: "out", Preset: "aac-128", Format: FormatHLS,
+			SegmentTime: 2, Recorder: rec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for range 2 {
+		res := run()
+		for _, it := range res.Items {
+			if it.Status != "done" {
+				t.Fatalf("%s: %s %s", it.Input, it.Status, it.Error)
+			}
+		}
+		for track, want := range map[string]string{"tone-one": "tone-one/index.m3u8", "sub-tone": "sub/tone/index.m3u8"} {
+			d, err := db.Track(ctx, track)
+			if err != nil {
+				t.Fatalf("track %s: %v", track, err)
+			}
+			if len(d.Renditions) != 1 || d.Renditions[0].Name != "aac-128" || d.Renditions[0].Kind != catalog.KindAudio ||
+				d.Renditions[0].Status != catalog.StatusDone || d.Renditions[0].PlaylistPath != strings.Replace(want, "tone-one", "Tone One", 1) {
+				t.Errorf("track %s renditions %+v", track, d.Renditions)
+			}
+			if d.Jobs[0].Kind != "transcode" || d.Jobs[0].Status != catalog.StatusDone {
+				t.Errorf("track %s newest job %+v", track, d.Jobs[0])
+			}
+			segs, err := db.Segments(ctx, track, "aac-128")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl, err := hls.ReadMedia(filepath.Join("out", filepath.FromSlash(d.Renditions[0].PlaylistPath)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(segs) != len(pl.Segments) || len(segs) < 2 {
+				t.Fatalf("track %s: %d segment rows, playlist has %d", track, len(segs), len(pl.Segments))
+			}
+			for i, s := range segs {
+				if s.JobID != d.Jobs[0].ID || s.Bytes == 0 || s.Path != path.Join(path.Dir(d.Renditions[0].PlaylistPath), pl.Segments[i].URI) {
+					t.Errorf("track %s segment %+v", track, s)
+				}
+			}
+		}
+	}
+	jobs, _ := db.Jobs(ctx, catalog.JobFilter{Status: catalog.StatusDone})
+	if len(jobs) != 4 {
+		t.Errorf("%d done jobs after two runs of two files, want 4", len(jobs))
+	}
+	// A catalog only records HLS.
+	_, err = Run(ctx, Config{Inputs: []string{"in"}, OutDir: "out", Recorder: rec})
+	if err == nil {
+		t.Error("a file transcode with a Recorder was accepted")
 	}
 }

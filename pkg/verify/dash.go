@@ -12,6 +12,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/mp4"
 )
 
@@ -43,13 +44,21 @@ const (
 // rule ids; the error is for what stops
 // verification (no such path, no MPD in a folder, ctx cancelled).
 func DASH(ctx context.Context, path string) (*Report, error) {
-	paths, err := dash.FindMPDs(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("verify %q: %w", path, err)
 	}
-	st, _ := os.Stat(path)
-	if len(paths) == 0 && st != nil && st.IsDir() {
-		return nil, fmt.Errorf("verify %q: no .mpd manifest in the folder", path)
+	paths := []string{path}
+	if st.IsDir() {
+		found, err := layout.Find(path)
+		if err != nil {
+			return nil, fmt.Errorf("verify %q: %w", path, err)
+		}
+		if len(found.Manifests) == 0 {
+			return nil, fmt.Errorf("verify %q: no .mpd manifest in the folder", path)
+		}
+		paths = found.Manifests
+		sort.Strings(paths)
 	}
 	rep := &Report{Playlists: []PlaylistReport{}}
 	for _, p := range paths {

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // HLS checks the HLS output at path against HLS-RULES.md. path is a
@@ -60,25 +60,11 @@ func HLS(ctx context.Context, path string, opts Options) (*Report, error) {
 // and every media playlist no master in the folder names. Hidden files and
 // folders (temporary playlists being written) are skipped.
 func findRoots(dir string) ([]string, error) {
-	var all []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".m3u8") {
-			all = append(all, p)
-		}
-		return nil
-	})
+	found, err := layout.Find(dir)
 	if err != nil {
 		return nil, err
 	}
+	all := found.Playlists
 	named := map[string]bool{}
 	var masters []string
 	for _, p := range all {

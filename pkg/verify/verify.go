@@ -3,13 +3,12 @@ package verify
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
-	"github.com/veza-media/veza/pkg/dash"
+	"github.com/veza-media/veza/pkg/layout"
 )
 
 // Options configure Path, All and HLS. The zero value checks everything
@@ -58,8 +57,8 @@ func Path(ctx context.Context, path string, opts Options) (*Report, error) {
 	if err != nil || !st.IsDir() {
 		return HLS(ctx, path, opts)
 	}
-	mpds, err := dash.FindMPDs(path)
-	if err != nil || len(mpds) == 0 {
+	found, err := layout.Find(path)
+	if err != nil || len(found.Manifests) == 0 {
 		return HLS(ctx, path, opts)
 	}
 	drep, err := DASH(ctx, path)
@@ -68,7 +67,7 @@ func Path(ctx context.Context, path string, opts Options) (*Report, error) {
 	}
 	hrep, err := HLS(ctx, path, opts)
 	if err != nil {
-		if ctx.Err() != nil || hasPlaylists(path) {
+		if ctx.Err() != nil || len(found.Playlists) > 0 {
 			return nil, err
 		}
 		return drep, nil // a DASH-only folder
@@ -77,25 +76,6 @@ func Path(ctx context.Context, path string, opts Options) (*Report, error) {
 	hrep.Must += drep.Must
 	hrep.Should += drep.Should
 	return hrep, nil
-}
-
-// hasPlaylists says whether a folder holds any .m3u8 (hidden ones aside).
-func hasPlaylists(dir string) bool {
-	found := false
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || found {
-			return filepath.SkipAll
-		}
-		if p != dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		found = !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".m3u8")
-		return nil
-	})
-	return found
 }
 
 // Result is the outcome of one path of All.
