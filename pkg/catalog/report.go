@@ -3,8 +3,8 @@ package catalog
 import "context"
 
 // TrackReport is what the catalog knows of one track: the track with its
-// renditions and jobs, its loudness analyses and what ffmpeg reported of a
-// damaged source.
+// renditions and jobs, its loudness analyses, what ffmpeg reported of a
+// damaged source and its thumbnails.
 type TrackReport struct {
 	*TrackDetail
 	// Analyses is empty, not nil, when none was recorded.
@@ -14,6 +14,9 @@ type TrackReport struct {
 	Quality []Quality `json:"quality"`
 	// Damage is nil for a clean source.
 	Damage *Damage `json:"source_damage"`
+	// Thumbnails are the files of the track's seek-bar thumbnails; empty,
+	// not nil, when it has none.
+	Thumbnails []Thumbnail `json:"thumbnails"`
 }
 
 // TrackReport returns one track's report, or an error wrapping ErrNotFound.
@@ -40,5 +43,9 @@ func (db *DB) TrackReport(ctx context.Context, id string) (*TrackReport, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &TrackReport{TrackDetail: d, Analyses: as, Quality: qs, Damage: dmg}, nil
+	ths, err := db.Thumbnails(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &TrackReport{TrackDetail: d, Analyses: as, Quality: qs, Damage: dmg, Thumbnails: ths}, nil
 }

@@ -151,3 +151,14 @@ func (r *Recorder) SegmentsOnDisk(pl *hls.MediaPlaylist, playlistPath string) ([
 	}
 	return segs, nil
 }
+
+// Thumbnails records the files of a track's seek-bar thumbnails (the VTT
+// and its sheets), replacing those recorded before. Each Path is the file
+// on disk and is recorded by Rel.
+func (r *Recorder) Thumbnails(ctx context.Context, trackID string, ts []catalog.Thumbnail) error {
+	rows := slices.Clone(ts)
+	for i := range rows {
+		rows[i].Path = r.Rel(rows[i].Path)
+	}
+	return r.DB.PutThumbnails(ctx, trackID, rows)
+}
