@@ -9,6 +9,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/thumbnail"
 )
 
 // LadderOptions is what `veza ladder` was asked to do.
@@ -35,6 +36,10 @@ type LadderOptions struct {
 	// AllowIndirect points at the root flag --allow-indirect-input, read
 	// when the command runs.
 	AllowIndirect *bool
+	// Thumbnails draws seek-bar thumbnails of video ladders, one tile
+	// every ThumbnailInterval seconds.
+	Thumbnails        bool
+	ThumbnailInterval float64
 	// Segment is set by `veza segment`: auto, copy or encode.
 	Segment string
 	ProtectOptions
@@ -78,6 +83,9 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 			if err := opts.checkHLSFlags(); err != nil {
 				return err
 			}
+			if !(opts.ThumbnailInterval > 0) {
+				return usageErrorf("--thumbnail-interval %g: must be more than 0 seconds", opts.ThumbnailInterval)
+			}
 			if opts.TrackID != "" && len(args) > 1 {
 				return usageErrorf("--track names one track: give one input")
 			}
@@ -101,6 +109,8 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
 	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
 	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
+	fl.BoolVar(&opts.Thumbnails, "thumbnails", true, "draw seek-bar thumbnails of video ladders: JPEG sprite sheets and <track>/thumbnails.vtt (--thumbnails=false: none)")
+	fl.Float64Var(&opts.ThumbnailInterval, "thumbnail-interval", 5, "seconds between thumbnails")
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
@@ -155,6 +165,10 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 	if err != nil {
 		return ladder.BatchConfig{}, err
 	}
+	var thumbs *thumbnail.Layout
+	if opts.Thumbnails {
+		thumbs = &thumbnail.Layout{Interval: opts.ThumbnailInterval}
+	}
 	timeout := opts.Timeout
 	if timeout == 0 {
 		timeout = encode.NoTimeout
@@ -165,7 +179,7 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Timeout: timeout,
-			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
+			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict, Thumbnails: thumbs,
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
 		}}, nil
 }

@@ -79,6 +79,10 @@ type Command struct {
 	// SegmentTime is the HLS target segment duration in seconds.
 	SegmentTime float64
 	Format      Format
+	// Thumbnails is the graph label of the thumbnail sheets drawn from the
+	// same decode ("[thumbs]"), when this command draws them (see
+	// Plan.Thumbnails); empty otherwise.
+	Thumbnails string
 }
 
 // Build returns the ffmpeg command encoding renditions rs of plan p from
@@ -124,21 +128,33 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		}
 		graph = append(graph, p.Conditioning.TrimGraph(vin, ain, "[vcut]", "[acut]"))
 	}
+	thumbs := p.drawsThumbnails(rs)
 	if len(video) > 0 {
 		var g strings.Builder
 		g.WriteString(vsrc)
-		if len(video) == 1 {
+		if len(video) == 1 && !thumbs {
 			i := video[0]
 			labels[i] = "v0"
 			fmt.Fprintf(&g, "%sscale=%d:%d:flags=bicubic,setsar=1[v0]", sep, rs[i].Width, rs[i].Height)
 		} else {
-			fmt.Fprintf(&g, "%ssplit=%d", sep, len(video))
-			for k := range video {
+			branches := len(video)
+			if thumbs {
+				branches++
+			}
+			fmt.Fprintf(&g, "%ssplit=%d", sep, branches)
+			for k := range branches {
 				fmt.Fprintf(&g, "[s%d]", k)
 			}
 			for k, i := range video {
 				labels[i] = "v" + strconv.Itoa(k)
 				fmt.Fprintf(&g, ";[s%d]scale=%d:%d:flags=bicubic,setsar=1[v%d]", k, rs[i].Width, rs[i].Height, k)
+			}
+			if thumbs {
+				// The sheets come off the same split as the rungs: one
+				// decode, after the frame-rate change and any silence cut,
+				// so their times are the renditions' times.
+				cmd.Thumbnails = "[thumbs]"
+				fmt.Fprintf(&g, ";[s%d]%s%s", len(video), p.Thumbnails.Filter(), cmd.Thumbnails)
 			}
 		}
 		graph = append(graph, g.String())

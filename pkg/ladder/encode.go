@@ -198,6 +198,13 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 			},
 		})
 	}
+	if cmd.Thumbnails != "" {
+		o, err := run.thumbnailOutput(cmd.Thumbnails)
+		if err != nil {
+			return err
+		}
+		job.Outputs = append(job.Outputs, o)
+	}
 	cj := catalog.Job{TrackID: run.trackID, Kind: "ladder", Args: job.Args(), FFmpegVersion: run.ffmpegVersion}
 	if len(rs) == 1 {
 		cj.Rendition = rs[0].Name
@@ -238,6 +245,9 @@ func (run *runner) encodeGroup(ctx context.Context, rs []Rendition, fps map[stri
 	}
 	if runErr == nil {
 		runErr = tr.Err()
+	}
+	if runErr == nil && cmd.Thumbnails != "" {
+		run.thumbsDrawn.Store(true)
 	}
 	status := catalog.Status(job.Status())
 	if runErr != nil && (status == catalog.StatusDone || !status.Final()) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/veza-media/veza/pkg/audio"
+	"github.com/veza-media/veza/pkg/thumbnail"
 )
 
 // Source is what planning needs to know about an input.
@@ -78,6 +79,10 @@ type Plan struct {
 	Audio bool
 	// Dropped lists rungs left out and why (never upscale, no video...).
 	Dropped []string
+	// Thumbnails, when set, has the encode draw seek-bar thumbnail sheets
+	// with this layout, off the video split of the process that encodes
+	// the lowest video rung (see drawsThumbnails); nil draws none.
+	Thumbnails *thumbnail.Layout `json:"thumbnails,omitempty"`
 	// Conditioning is the silence cutting and loudness filter applied to
 	// the source before the rungs split; Run fills it from its analysis.
 	Conditioning audio.Filters `json:"-"`

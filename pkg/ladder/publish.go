@@ -8,8 +8,8 @@ import (
 )
 
 // publish measures every rendition and writes the master playlist from
-// the measurements (and the MPD), then records the keys and measures the
-// loudness of what was encoded.
+// the measurements (and the thumbnail VTT and the MPD), then records the
+// keys and measures the loudness of what was encoded.
 func (run *runner) publish(ctx context.Context) error {
 	r := run.res
 	var err error
@@ -17,6 +17,9 @@ func (run *runner) publish(ctx context.Context) error {
 		return err
 	}
 	if err := run.writeIFrames(r.Variants); err != nil {
+		return err
+	}
+	if err := run.publishThumbnails(ctx, r.Variants); err != nil {
 		return err
 	}
 	if err := writeMaster(r.Master, r.Variants); err != nil {

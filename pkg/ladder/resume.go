@@ -36,9 +36,12 @@ func (run *runner) resume(ctx context.Context, hash string) (todo []Rendition, f
 	}
 	mpd := filepath.Join(r.Dir, layout.Manifest)
 	if len(todo) == 0 && (!cfg.DASH || exists(mpd)) {
-		if _, err := os.Stat(r.Master); err == nil && !run.lacksIFrames() {
+		if _, err := os.Stat(r.Master); err == nil && !run.lacksIFrames() && run.thumbnailsCurrent(ctx) {
 			// Nothing to measure again: the catalog holds what the master says.
 			r.UpToDate = true
+			if run.plan.Thumbnails != nil && run.plan.thumbnailCarrier() != nil {
+				r.Thumbnails = filepath.Join(r.Dir, layout.Thumbnails)
+			}
 			if cfg.DASH {
 				r.MPD = mpd
 			}

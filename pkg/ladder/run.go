@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/veza-media/veza/pkg/audio"
@@ -21,6 +22,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/recorder"
+	"github.com/veza-media/veza/pkg/thumbnail"
 )
 
 // Strategy is how a ladder's renditions are spread over ffmpeg processes.
@@ -92,6 +94,13 @@ type Config struct {
 	// DASH also describes the fMP4 segments with a DASH manifest,
 	// OutDir/<TrackID>/manifest.mpd. It needs Encoding.Format fmp4.
 	DASH bool
+	// Thumbnails, when set, draws seek-bar thumbnails of a video ladder
+	// with this layout (zero fields take thumbnail.Layout's defaults):
+	// JPEG sprite sheets and a WebVTT track pointing at their tiles, in the
+	// track folder. They are drawn in the encode's own decode when a
+	// rendition is encoded, else from the lowest rendition. nil draws none.
+	// Encrypted ladders get none.
+	Thumbnails *thumbnail.Layout
 	// Audio overrides the ladder's loudness and silence settings field by
 	// field (non-zero fields win); it is how flags reach `veza segment`,
 	// which has no ladder.
@@ -117,6 +126,8 @@ type Result struct {
 	Master  string `json:"master"`
 	// MPD is the DASH manifest, with Config.DASH.
 	MPD string `json:"mpd,omitempty"`
+	// Thumbnails is the thumbnail VTT, with Config.Thumbnails.
+	Thumbnails string `json:"thumbnails,omitempty"`
 	// Keys counts the AES-128 keys of an encrypted track.
 	Keys int `json:"keys,omitempty"`
 	// UpToDate is set when nothing needed encoding.
@@ -235,6 +246,7 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 			return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 		}
 	}
+	run.planThumbnails()
 	hash, version, err := src.identity()
 	if err != nil {
 		return nil, err
@@ -286,6 +298,8 @@ type runner struct {
 	// measured keeps each rendition's measurement, made once.
 	measured   map[string]Variant
 	measuredMu sync.Mutex
+	// thumbsDrawn is set once an encode drew the thumbnail sheets.
+	thumbsDrawn atomic.Bool
 	// damage is the worst damage report of the run's ffmpeg processes
 	// (each decodes the same source); guarded by mu.
 	damage *encode.Damaged

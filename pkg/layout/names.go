@@ -7,8 +7,9 @@ import (
 )
 
 // The names of the files in an output folder. A track folder holds Master
-// (HLS), Manifest (DASH), the key files and one folder per rendition; a
-// rendition folder holds Playlist, Init (fMP4 only) and the segments.
+// (HLS), Manifest (DASH), the key files, the thumbnails and one folder per
+// rendition; a rendition folder holds Playlist, Init (fMP4 only) and the
+// segments.
 const (
 	// Master is the master playlist's name in a track folder.
 	Master = "master.m3u8"
@@ -21,6 +22,18 @@ const (
 	// IFrames is a video rendition's I-frame playlist, beside Playlist: its
 	// byte ranges point into the same segment files.
 	IFrames = "iframes.m3u8"
+	// Thumbnails is the WebVTT track of a track folder's seek-bar
+	// thumbnails: its cues point at tiles of the sheets beside it, named by
+	// ThumbnailPattern.
+	Thumbnails = "thumbnails.vtt"
+	// ThumbnailPattern names the thumbnail sprite sheets (JPEG) in a track
+	// folder, numbered from 1 (a printf pattern).
+	ThumbnailPattern = "thumbnails_%05d.jpg"
+	// ThumbnailGlob matches every thumbnail sheet in a track folder.
+	ThumbnailGlob = "thumbnails_*.jpg"
+	// DASHThumbnailTemplate is the SegmentTemplate media attribute that
+	// names the same sheets as ThumbnailPattern.
+	DASHThumbnailTemplate = "thumbnails_$Number%05d$.jpg"
 	// KeyPattern names the AES-128 key files in a track folder, numbered
 	// from 0 (a printf pattern).
 	KeyPattern = "key_%05d.key"
@@ -31,6 +44,9 @@ const (
 	// CatalogName is the catalog's file name in an output folder.
 	CatalogName = "veza.db"
 )
+
+// ThumbnailName is sheet n's name, n counted from 1.
+func ThumbnailName(n int) string { return fmt.Sprintf(ThumbnailPattern, n) }
 
 // Segment file extensions: MPEG-TS and fMP4 fragments.
 const (

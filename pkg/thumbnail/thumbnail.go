@@ -21,8 +21,8 @@ type Layout struct {
 	Columns, Rows int
 }
 
-// withDefaults fills the zero fields.
-func (l Layout) withDefaults() Layout {
+// WithDefaults is l with its zero fields set to their defaults.
+func (l Layout) WithDefaults() Layout {
 	if l.Interval <= 0 {
 		l.Interval = 5
 	}
@@ -43,7 +43,7 @@ func (l Layout) withDefaults() Layout {
 // aspect ratio (ffmpeg has already applied the rotation when it decodes),
 // square pixels, laid out Columns × Rows per output image.
 func (l Layout) Filter() string {
-	l = l.withDefaults()
+	l = l.WithDefaults()
 	return fmt.Sprintf("fps=1/%s,scale=%d:trunc(ow/dar/2)*2,setsar=1,tile=%dx%d",
 		strconv.FormatFloat(l.Interval, 'f', -1, 64), l.Width, l.Columns, l.Rows)
 }
@@ -51,7 +51,7 @@ func (l Layout) Filter() string {
 // TileHeight is the height Filter gives a tile of a source whose display
 // is width × height pixels (after sample aspect ratio and rotation).
 func (l Layout) TileHeight(width, height int) int {
-	l = l.withDefaults()
+	l = l.WithDefaults()
 	if width <= 0 || height <= 0 {
 		return 0
 	}
@@ -71,7 +71,7 @@ type Cue struct {
 // duration, so the track covers the whole duration without gaps. sheet
 // names the image of sheet n (0-based), relative to the VTT file.
 func (l Layout) Cues(duration float64, tileHeight int, sheet func(n int) string) ([]Cue, error) {
-	l = l.withDefaults()
+	l = l.WithDefaults()
 	if duration <= 0 || math.IsInf(duration, 0) || math.IsNaN(duration) {
 		return nil, fmt.Errorf("duration %g: thumbnails need a positive duration", duration)
 	}
@@ -99,7 +99,7 @@ func (l Layout) Cues(duration float64, tileHeight int, sheet func(n int) string)
 // Sheets is how many sheet images Filter writes for a source lasting
 // duration seconds.
 func (l Layout) Sheets(duration float64) int {
-	l = l.withDefaults()
+	l = l.WithDefaults()
 	tiles := int(math.Ceil(duration/l.Interval - 1e-9))
 	per := l.Columns * l.Rows
 	return (tiles + per - 1) / per
