@@ -164,6 +164,7 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 			writeCatalogTrack(w, rep.TrackDetail)
 			writeCatalogAnalyses(w, rep.Analyses)
 			writeCatalogQuality(w, rep.Quality)
+			writeCatalogThumbnails(w, rep.Thumbnails)
 			writeCatalogDamage(w, rep.Damage)
 		}
 	case "segments":

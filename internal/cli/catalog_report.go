@@ -108,6 +108,25 @@ func writeCatalogQuality(w io.Writer, qs []catalog.Quality) {
 	tw.Flush()
 }
 
+// writeCatalogThumbnails prints the files of a track's seek-bar
+// thumbnails, when it has any.
+func writeCatalogThumbnails(w io.Writer, ts []catalog.Thumbnail) {
+	if len(ts) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := newCatalogTable(w)
+	fmt.Fprintln(tw, "THUMBNAILS\tKIND\tSIZE\tTILES")
+	for _, t := range ts {
+		size := "-"
+		if t.Width > 0 {
+			size = fmt.Sprintf("%dx%d", t.Width, t.Height)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%dx%d every %s s\n", t.Path, t.Kind, size, t.TileWidth, t.TileHeight, catalogSeconds(t.Interval))
+	}
+	tw.Flush()
+}
+
 func writeCatalogJobs(w io.Writer, js []catalog.Job, withTrack bool) {
 	tw := newCatalogTable(w)
 	head := "JOB\tKIND\tRENDITION\tSTATUS\tPROGRESS\tCREATED\tTOOK\tERROR"

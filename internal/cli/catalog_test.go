@@ -366,3 +366,20 @@ func TestCatalogShowLoudness(t *testing.T) {
 		t.Fatalf("loudness table for a track without analyses:\n%s", out)
 	}
 }
+
+func TestWriteCatalogThumbnails(t *testing.T) {
+	var b strings.Builder
+	writeCatalogThumbnails(&b, nil)
+	if b.Len() != 0 {
+		t.Errorf("a track without thumbnails printed %q", b.String())
+	}
+	writeCatalogThumbnails(&b, []catalog.Thumbnail{
+		{Path: "t/thumbnails.vtt", Kind: catalog.ThumbnailVTT, Interval: 5, TileWidth: 160, TileHeight: 90},
+		{Path: "t/thumbnails_00001.jpg", Kind: catalog.ThumbnailSheet, Width: 800, Height: 450, Interval: 5, TileWidth: 160, TileHeight: 90},
+	})
+	for _, want := range []string{"THUMBNAILS", "t/thumbnails.vtt        vtt    -", "t/thumbnails_00001.jpg  sheet  800x450  160x90 every 5 s"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
