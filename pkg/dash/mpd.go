@@ -71,8 +71,18 @@ type Representation struct {
 	SAR               string `xml:"sar,attr,omitempty"`
 	AudioSamplingRate string `xml:"audioSamplingRate,attr,omitempty"`
 	StartWithSAP      int    `xml:"startWithSAP,attr,omitempty"`
+	// EssentialProperties are descriptors a player must understand to use
+	// the Representation (the tile grid of thumbnail sheets).
+	EssentialProperties []Descriptor `xml:"EssentialProperty"`
 	// SegmentTemplate overrides the AdaptationSet's.
 	SegmentTemplate *SegmentTemplate `xml:"SegmentTemplate"`
+}
+
+// Descriptor is a property given by a scheme URI and a value
+// (EssentialProperty, SupplementalProperty).
+type Descriptor struct {
+	SchemeIDURI string `xml:"schemeIdUri,attr"`
+	Value       string `xml:"value,attr,omitempty"`
 }
 
 // SegmentTemplate addresses segments by number ($Number$) or time ($Time$),

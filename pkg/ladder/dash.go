@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,8 +24,9 @@ func checkDASH(f Format, enc *Encryption) error {
 
 // writeMPD writes the track's MPD from its measured variants: each
 // rendition's init section and $Number$ template, the timeline read from
-// the fragments themselves, and the bandwidth and codecs of the master.
-func (run *runner) writeMPD(path string, vs []Variant) error {
+// the fragments themselves, the bandwidth and codecs of the master, and the
+// thumbnail sheets.
+func (run *runner) writeMPD(ctx context.Context, path string, vs []Variant) error {
 	var rs []dash.Rendition
 	for _, v := range vs {
 		playlist := filepath.Join(run.res.Dir, filepath.FromSlash(v.URI))
@@ -46,6 +48,9 @@ func (run *runner) writeMPD(path string, vs []Variant) error {
 	}
 	m, err := dash.Build(run.res.Dir, rs)
 	if err != nil {
+		return err
+	}
+	if err := run.addMPDThumbnails(ctx, m); err != nil {
 		return err
 	}
 	return dash.WriteFile(path, m)

@@ -27,7 +27,7 @@ func (run *runner) publish(ctx context.Context) error {
 	}
 	if run.cfg.DASH {
 		mpd := filepath.Join(r.Dir, layout.Manifest)
-		if err := run.writeMPD(mpd, r.Variants); err != nil {
+		if err := run.writeMPD(ctx, mpd, r.Variants); err != nil {
 			return err
 		}
 		r.MPD = mpd

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"image"
 	_ "image/jpeg" // sheets are JPEG: their size is read with image.DecodeConfig
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/dash"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/layout"
 	"github.com/veza-media/veza/pkg/thumbnail"
@@ -241,4 +243,26 @@ func (run *runner) thumbnailsCurrent(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// addMPDThumbnails describes the track's thumbnail sheets in m, as the
+// catalog records them, when the run published thumbnails.
+func (run *runner) addMPDThumbnails(ctx context.Context, m *dash.MPD) error {
+	l := run.plan.Thumbnails
+	if l == nil || run.res.Thumbnails == "" {
+		return nil
+	}
+	rows, err := run.cfg.Catalog.Thumbnails(ctx, run.trackID)
+	if err != nil {
+		return err
+	}
+	t := dash.Thumbnails{Media: layout.DASHThumbnailTemplate, MimeType: "image/jpeg", Columns: l.Columns, Rows: l.Rows, Interval: l.Interval}
+	sheetSeconds := l.Interval * float64(l.Columns*l.Rows)
+	for _, r := range rows {
+		if r.Kind == catalog.ThumbnailSheet {
+			t.Width, t.Height = r.Width, r.Height
+			t.Bandwidth = max(t.Bandwidth, int64(math.Ceil(float64(r.Bytes*8)/sheetSeconds)))
+		}
+	}
+	return m.AddThumbnails(t)
 }

@@ -31,6 +31,14 @@ import (
 //	    within one frame (an AAC frame for audio)
 //	D5  the codecs attribute names the sample entries the init section
 //	    holds (avc1, hvc1, mp4a...), and the init section is fMP4
+//
+// An image AdaptationSet of thumbnail sheets (DASH-IF IOP 6.2.6) has no
+// init section, timeline or codecs; its Representation is checked thus:
+// D1 an id, a bandwidth, a width and height, a SegmentTemplate with a
+// media template and a constant duration, and a DASH-IF thumbnail_tile
+// EssentialProperty "CxR"; D2 every sheet the template names over
+// mediaPresentationDuration on disk and not empty; D3 each sheet an image
+// of the Representation's size in its MIME type.
 const (
 	RuleD1 = "D1"
 	RuleD2 = "D2"
@@ -134,6 +142,10 @@ func verifyOne(path string) PlaylistReport {
 			for ri := range as.Representations {
 				rep := &as.Representations[ri]
 				c.r.Variants++
+				if isImage(as, rep) {
+					c.checkThumbnails(as, rep, total)
+					continue
+				}
 				c.checkRepresentation(as, rep, total, len(m.Periods) == 1)
 			}
 		}
