@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -19,7 +20,13 @@ import (
 //go:embed assets
 var assets embed.FS
 
-var pageTemplates = template.Must(template.ParseFS(assets, "assets/*.html"))
+var pageTemplates = template.Must(template.New("pages").Funcs(template.FuncMap{
+	// json writes a value for a data- attribute that the page parses.
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+}).ParseFS(assets, "assets/*.html"))
 
 // asset is a static file of the pages, with its headers ready.
 type asset struct {
@@ -139,7 +146,12 @@ type watchPage struct {
 	ID, StyleURL, IndexURL, WatchJSURL   string
 	MasterURL, MasterName                string
 	PlayerURL, PlayerVersion, PlayerHelp string
-	Renditions                           []watchRendition
+	// ThumbnailsURL is the track's thumbnail VTT and Sheets the link of
+	// each sheet it may name, by name (signed like every link); empty
+	// when the track has none.
+	ThumbnailsURL string
+	Sheets        map[string]string
+	Renditions    []watchRendition
 }
 
 func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string) {
@@ -174,6 +186,9 @@ func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string)
 		p.MasterURL = h.link("/"+master, exp)
 		p.MasterName = master
 	}
+	if master != "" {
+		p.ThumbnailsURL, p.Sheets = h.thumbnailLinks(id, exp)
+	}
 	for _, rd := range rends {
 		wr := watchRendition{
 			Name: rd.Name, Status: string(rd.Status), Codecs: rd.Codecs,
@@ -187,6 +202,25 @@ func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, exp string)
 		p.Renditions = append(p.Renditions, wr)
 	}
 	renderPage(w, "watch.html", p)
+}
+
+// thumbnailLinks returns the links of a track's thumbnail VTT and of its
+// sheets, when the VTT is on disk. The page resolves the VTT's cues with
+// them, so they work when links are signed.
+func (h *Handler) thumbnailLinks(id, exp string) (string, map[string]string) {
+	vtt := id + "/" + layout.Thumbnails
+	if st, err := h.root.Stat(vtt); err != nil || !st.Mode().IsRegular() {
+		return "", nil
+	}
+	sheets := map[string]string{}
+	for n := 1; ; n++ {
+		name := layout.ThumbnailName(n)
+		if _, err := h.root.Stat(id + "/" + name); err != nil {
+			break
+		}
+		sheets[name] = h.link("/"+id+"/"+name, exp)
+	}
+	return h.link("/"+vtt, exp), sheets
 }
 
 func renderPage(w http.ResponseWriter, name string, data any) {

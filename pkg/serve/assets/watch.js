@@ -44,6 +44,82 @@
     return '–';
   }
 
+  // The seek bar under the video: the thumbnail under the pointer, read
+  // from the track's thumbnail VTT (each cue names a sheet and a tile with
+  // #xywh=, cut out with background-position); while the button is held,
+  // frames from hls.js's I-frame player when the master lists I-frame
+  // playlists, for fast scrubbing. A click or a release seeks.
+  var seek = document.getElementById('seek');
+  var cues = [];
+  function vttTime(s) {
+    var p = s.split(':'), t = 0;
+    for (var i = 0; i < p.length; i++) t = t * 60 + parseFloat(p[i]);
+    return t;
+  }
+  function loadThumbnails() {
+    var sheets = JSON.parse(seek.getAttribute('data-sheets') || '{}');
+    var base = seek.getAttribute('data-thumbnails');
+    fetch(base).then(function (r) { return r.ok ? r.text() : ''; }).then(function (text) {
+      text.replace(/\r/g, '').split('\n\n').forEach(function (block) {
+        var m = /([\d:.]+)\s+-->\s+([\d:.]+)[^\n]*\n([^#\s]+)#xywh=(\d+),(\d+),(\d+),(\d+)/.exec(block);
+        if (!m) return;
+        cues.push({start: vttTime(m[1]), end: vttTime(m[2]), url: sheets[m[3]] || new URL(m[3], new URL(base, location.href)).href,
+          x: +m[4], y: +m[5], w: +m[6], h: +m[7]});
+      });
+      seek.setAttribute('data-cues', String(cues.length));
+    });
+  }
+  function cueAt(t) {
+    for (var i = 0; i < cues.length; i++) if (t >= cues[i].start && t < cues[i].end) return cues[i];
+    return cues.length && t >= cues[cues.length - 1].end ? cues[cues.length - 1] : null;
+  }
+  var scrubbing = false, iframePlayer = null;
+  function pointerTime(ev) {
+    var r = seek.getBoundingClientRect();
+    var f = Math.min(Math.max((ev.clientX - r.left) / r.width, 0), 1);
+    return {f: f, t: f * (video.duration || 0)};
+  }
+  function showThumb(ev) {
+    var p = pointerTime(ev), thumb = document.getElementById('thumb'), img = document.getElementById('thumb-img');
+    var scrub = document.getElementById('scrub'), c = cueAt(p.t);
+    thumb.style.left = (p.f * 100) + '%';
+    document.getElementById('thumb-time').textContent = clock(p.t);
+    var useIFrames = scrubbing && iframePlayer;
+    scrub.hidden = !useIFrames;
+    img.hidden = !!useIFrames || !c;
+    if (useIFrames) iframePlayer.loadMediaAt(p.t);
+    if (c && !useIFrames) {
+      img.style.width = c.w + 'px';
+      img.style.height = c.h + 'px';
+      img.style.backgroundImage = 'url("' + c.url + '")';
+      img.style.backgroundPosition = (-c.x) + 'px ' + (-c.y) + 'px';
+    }
+    thumb.hidden = !c && !useIFrames;
+  }
+  if (seek) {
+    loadThumbnails();
+    seek.addEventListener('mousemove', showThumb);
+    seek.addEventListener('mouseleave', function () { document.getElementById('thumb').hidden = true; });
+    seek.addEventListener('mousedown', function (ev) {
+      scrubbing = true;
+      var hls = window.vezaHls;
+      if (!iframePlayer && hls && hls.iframeVariants && hls.iframeVariants.length && hls.createIFramePlayer) {
+        iframePlayer = hls.createIFramePlayer();
+        if (iframePlayer) iframePlayer.attachMedia(document.getElementById('scrub'));
+        window.vezaIFramePlayer = iframePlayer; // for the console and tests
+      }
+      showThumb(ev);
+    });
+    window.addEventListener('mouseup', function (ev) {
+      if (!scrubbing) return;
+      scrubbing = false;
+      if (video.duration) video.currentTime = pointerTime(ev).t;
+    });
+    setInterval(function () {
+      if (video.duration) document.getElementById('seek-fill').style.width = (100 * video.currentTime / video.duration) + '%';
+    }, 250);
+  }
+
   video.addEventListener('playing', function () { state.textContent = 'playing'; });
   video.addEventListener('waiting', function () { state.textContent = 'buffering…'; });
   video.addEventListener('pause', function () { state.textContent = 'paused'; });
