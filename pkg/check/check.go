@@ -60,13 +60,16 @@ type Config struct {
 const (
 	KindCodecs = "codecs" // MSE accepts the variant's CODECS string
 	KindPlay   = "play"   // the variant plays Seconds of media
+	// KindIFrames: hls.js parses the master's I-frame playlist and its
+	// I-frame player, sought to a few times, loads the keyframes there.
+	KindIFrames = "iframes"
 )
 
 // Result is the outcome of one check of one variant.
 type Result struct {
 	// Master is the playlist checked, relative to the served folder.
 	Master string `json:"master"`
-	// Kind is KindCodecs or KindPlay.
+	// Kind is KindCodecs, KindPlay or KindIFrames.
 	Kind string `json:"kind"`
 	// Variant is the variant's position in the master (0 for a media
 	// playlist checked alone) and URI its playlist as the master names it.
@@ -166,6 +169,8 @@ type target struct {
 	variants []variant
 	master   bool
 	dash     bool // an MPD played with Shaka Player
+	// iframes are the master's I-frame playlists.
+	iframes []variant
 }
 
 // Run checks cfg.Target and returns the report. An error means the check
@@ -287,6 +292,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			} else {
 				res, err = play(bctx, cfg, t, v, masterURL)
 			}
+			if err != nil {
+				return nil, runErr(ctx, err)
+			}
+			add(res)
+		}
+		for _, v := range t.iframes {
+			res, err := checkIFrames(bctx, cfg, dir, t, v, masterURL)
 			if err != nil {
 				return nil, runErr(ctx, err)
 			}
@@ -548,6 +560,10 @@ func readTarget(dir, name string) (target, error) {
 			vr.resolution = fmt.Sprintf("%dx%d", v.Resolution.Width, v.Resolution.Height)
 		}
 		tg.variants = append(tg.variants, vr)
+	}
+	for i, v := range master.IFrameVariants {
+		tg.iframes = append(tg.iframes, variant{index: i, uri: v.URI, codecs: v.Codecs, bandwidth: v.Bandwidth, video: true,
+			resolution: fmt.Sprintf("%dx%d", v.Resolution.Width, v.Resolution.Height)})
 	}
 	if len(tg.variants) == 0 {
 		return target{}, fmt.Errorf("check %q: master playlist without variants", full)

@@ -88,6 +88,75 @@
       hls.attachMedia(video);
     });
   };
+  // vezaIFrames loads the master at masterURL, finds the I-frame playlist
+  // iframeURL among hls.iframeVariants and, with hls.js's I-frame player
+  // locked to it, seeks to each of times (seconds) in turn, reporting the
+  // I-frame fragment buffered for each (start, sequence number, level). It resolves to a
+  // report; it never rejects.
+  window.vezaIFrames = function (masterURL, iframeURL, times, timeoutMs) {
+    return new Promise(function (resolve) {
+      var out = { variants: 0, found: false, landed: [], error: '' };
+      if (!window.Hls || !Hls.isSupported()) { out.error = 'hls.js with Media Source Extensions is unavailable'; resolve(out); return; }
+      var stage = document.getElementById('stage');
+      var video = document.createElement('video'), main = document.createElement('video');
+      video.muted = main.muted = true;
+      stage.appendChild(video);
+      stage.appendChild(main);
+      var hls = new Hls({ enableWorker: true }), ip = null, finished = false, i = 0, wait = null;
+      function finish(err) {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        clearTimeout(wait);
+        if (err && !out.error) out.error = err;
+        try { if (ip) ip.destroy(); hls.destroy(); } catch (e) { /* already torn down */ }
+        video.remove();
+        main.remove();
+        resolve(out);
+      }
+      function next() {
+        if (i >= times.length) { finish(''); return; }
+        clearTimeout(wait);
+        // A seek asked for before the I-frame player has its playlist can
+        // be dropped: it is asked once more before counting as lost.
+        var tries = 0;
+        (function seek() {
+          if (++tries > 2) { out.landed.push({ start: -1, sn: -1, level: -1 }); i++; next(); return; }
+          wait = setTimeout(seek, 4000);
+          ip.loadMediaAt(times[i]);
+        })();
+      }
+      // The I-frame player is made once the main player has buffered its
+      // first fragment, as a page makes it when the user starts to scrub.
+      hls.once(Hls.Events.FRAG_BUFFERED, function () {
+        var vs = hls.iframeVariants || [];
+        out.variants = vs.length;
+        var idx = -1;
+        for (var k = 0; k < vs.length; k++) if ((vs[k].url || vs[k].uri) === iframeURL) idx = k;
+        out.found = idx >= 0;
+        if (idx < 0) { finish(''); return; }
+        ip = hls.createIFramePlayer ? hls.createIFramePlayer() : null;
+        if (!ip) { finish('hls.js made no I-frame player'); return; }
+        ip.on(Hls.Events.ERROR, function (_, data) { if (data.fatal) finish('I-frame player: fatal ' + data.type + ' error: ' + data.details); });
+        ip.on(Hls.Events.FRAG_BUFFERED, function (_, data) {
+          if (finished || !data.frag || i >= times.length) return;
+          out.landed.push({ start: data.frag.start, sn: data.frag.sn, level: data.frag.level });
+          i++;
+          next();
+        });
+        ip.currentLevel = idx;
+        ip.attachMedia(video);
+        next();
+      });
+      hls.on(Hls.Events.ERROR, function (_, data) { if (data.fatal) finish('fatal ' + data.type + ' error: ' + data.details); });
+      var timer = setTimeout(function () { finish('timed out after ' + Math.round(timeoutMs / 1000) + ' s'); }, timeoutMs);
+      // The I-frame player follows a player's main one: it needs the
+      // main one's media attached.
+      hls.loadSource(masterURL);
+      hls.attachMedia(main);
+    });
+  };
+
   // vezaPlayDASH plays Representation repID of the MPD at mpdURL with Shaka
   // Player, ABR off and restricted from the start to the Representation's
   // bandwidth (and size, for video), until `seconds` of media have played,
