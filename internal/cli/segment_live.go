@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/ladder"
 	"github.com/veza-media/veza/pkg/live"
 )
 
@@ -29,6 +30,9 @@ type LiveOptions struct {
 	live.Config
 	// CatalogPath is --catalog; empty means OUTDIR/veza.db.
 	CatalogPath string
+	// LadderName is --ladder: a built-in ladder or a YAML file, resolved
+	// into Config.Ladder.
+	LadderName string
 	// MaxLive is --max-live: the live jobs allowed to write OUTDIR at once
 	// (0: no limit).
 	MaxLive int
@@ -52,10 +56,11 @@ func liveFlags(cmd *cobra.Command, o *LiveOptions) {
 	fl.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "live: give up when the source has not started (or come back) after this long (0: wait)")
 	fl.BoolVar(&o.Reconnect, "reconnect", false, "live: wait for a lost source to come back and continue after a discontinuity")
 	fl.StringVar(&o.Record, "record", "", "live: also keep the raw input in this MPEG-TS file")
+	fl.StringVar(&o.LadderName, "ladder", "", "live: encode a live ladder (video, audio, replay or a YAML file) with a live master")
 	fl.IntVar(&o.MaxLive, "max-live", 0, "live: refuse to start when this many live jobs write OUTDIR already (0: no limit)")
 }
 
-var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live"}
+var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live", "ladder"}
 
 // liveShared are the flags of `veza segment` that live sources use too.
 var liveShared = []string{"output", "segment-time", "format", "copy", "encode", "track", "catalog", "force", "preset", "timeout"}
@@ -107,6 +112,15 @@ func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *
 		return usageErrorf("--reconnect: a pipe cannot come back; it ends with stdin")
 	case fl.Changed("event") && fl.Changed("window"):
 		return usageErrorf("--event keeps every segment: it takes no --window")
+	case o.LadderName != "" && copyOnly:
+		return usageErrorf("--ladder encodes every rung: it takes no --copy")
+	}
+	if o.LadderName != "" {
+		l, err := ladder.Resolve(o.LadderName)
+		if err != nil {
+			return usageErrorf("--ladder: %v", err)
+		}
+		o.Ladder = &l
 	}
 	o.Input, o.OutDir, o.CatalogPath, o.TrackID = input, shared.OutDir, shared.Catalog, shared.TrackID
 	o.Preset, o.Force = shared.Preset, shared.Force
@@ -200,6 +214,13 @@ func liveLogger(io *IOStreams) func(live.Event) {
 				parts[i] = s.String()
 			}
 			io.Logf("live: input %s; output CODECS %q", strings.Join(parts, ", "), e.Codecs)
+		case live.LadderPlanned:
+			io.Logf("live: ladder %s: %s", e.Ladder, strings.Join(e.Renditions, ", "))
+			for _, d := range e.Dropped {
+				io.Logf("live: left out %s", d)
+			}
+		case live.MasterWritten:
+			io.Logf("live: master %s", e.Path)
 		case live.SegmentPublished:
 			io.Debugf("segment %d %s (%.3f s) published %.1f ms after it was written", e.Sequence, filepath.Base(e.Path),
 				e.Duration, float64(e.Latency.Microseconds())/1000)
