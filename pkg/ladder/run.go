@@ -38,7 +38,7 @@ const (
 
 // planVersion changes whenever planning or encoder settings change in a way
 // that makes earlier output stale.
-const planVersion = "2"
+const planVersion = "3"
 
 // Config is one run of Run or Segment for one input.
 type Config struct {

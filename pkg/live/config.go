@@ -147,10 +147,10 @@ func (c *Config) defaults() error {
 	}
 	if c.Ladder != nil {
 		if c.Mode != ModeEncode {
-			return fmt.Errorf("live %q: %w", c.Input, ErrLadderCopy)
+			return fmt.Errorf("live %q: %w", Redact(c.Input), ErrLadderCopy)
 		}
 		if err := c.Ladder.Validate(); err != nil {
-			return fmt.Errorf("live %q: ladder %q: %w", c.Input, c.Ladder.Name, err)
+			return fmt.Errorf("live %q: ladder %q: %w", Redact(c.Input), c.Ladder.Name, err)
 		}
 	}
 	if c.Preset == "" {

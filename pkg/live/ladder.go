@@ -188,7 +188,7 @@ func (r *runner) planLadder(streams []InputStream) error {
 		err = p.CheckFormat(ladder.FormatTS)
 	}
 	if err != nil {
-		return fmt.Errorf("live %q: %w", r.cfg.Input, err)
+		return fmt.Errorf("live %q: %w", Redact(r.cfg.Input), err)
 	}
 	r.abr.plan = p
 	r.abr.cmd = p.Build(p.Renditions, r.abr.dir, ladder.Encoding{Format: ladder.FormatTS, Preset: r.cfg.Preset})
@@ -197,7 +197,7 @@ func (r *runner) planLadder(streams []InputStream) error {
 	for _, c := range r.abr.cmd.Outputs {
 		o := newOutput(c.Rendition.Name, c.Dir, r.work, r.cfg)
 		if err := os.MkdirAll(o.dir, 0o755); err != nil {
-			return fmt.Errorf("live %q: %w", r.cfg.Input, err)
+			return fmt.Errorf("live %q: %w", Redact(r.cfg.Input), err)
 		}
 		kind := catalog.KindAudio
 		if c.Rendition.Width > 0 {
