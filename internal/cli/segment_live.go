@@ -45,7 +45,9 @@ const liveHelp = "Live sources — srt:// (add ?mode=listener to listen), udp://
 	"program dates on every segment, old segments deleted only once players cannot need them. The\n" +
 	"source is re-encoded to H.264/AAC with a keyframe at every segment unless --copy. The job ends\n" +
 	"with EXT-X-ENDLIST when the source ends or sends nothing for --idle-timeout; --reconnect waits\n" +
-	"for it to come back instead. The catalog shows the track as live while it runs."
+	"for it to come back instead. The catalog shows the track as live while it runs. --ladder\n" +
+	"(video, audio, replay or a YAML file) encodes every rung the source's size allows into\n" +
+	"<OUTDIR>/<track>/live/<rung>/ with a live master, <OUTDIR>/<track>/live/master.m3u8."
 
 // liveFlags adds the flags only live sources use.
 func liveFlags(cmd *cobra.Command, o *LiveOptions) {
