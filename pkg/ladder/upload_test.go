@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/veza-media/veza/internal/s3test"
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/publish"
 )
 
@@ -50,6 +51,8 @@ func TestRunAllPublishes(t *testing.T) {
 		t.Errorf("first run: actions %v for %d objects", actions, len(keys))
 	}
 
+	checkPublication(t, out, "av", catalog.Published, len(keys))
+
 	actions = nil
 	res, err = RunAll(context.Background(), bc)
 	if err != nil || Failed(res) != 0 || !res[0].UpToDate {
@@ -66,5 +69,30 @@ func TestRunAllPublishes(t *testing.T) {
 	}
 	if msg := res[0].Err.Error(); !strings.Contains(msg, `track "av" not published`) || !strings.Contains(msg, "bucket does not exist") {
 		t.Errorf("missing bucket: %s", msg)
+	}
+	db := openCatalog(t, out)
+	pubs, err := db.Publications(context.Background(), "av")
+	if err != nil || len(pubs) != 2 || pubs[1].Target != "s3://nobucket/vod" || pubs[1].State != catalog.PublishFailed ||
+		!strings.Contains(pubs[1].Error, "bucket does not exist") || strings.Contains(pubs[1].Error, srv.SecretKey) {
+		t.Errorf("failed publish: %v %+v", err, pubs)
+	}
+}
+
+// checkPublication asserts the catalog's record of track's publish to
+// s3://media/vod: its state and how many objects.
+func checkPublication(t *testing.T, out, track string, state catalog.PublishState, objects int) {
+	t.Helper()
+	db := openCatalog(t, out)
+	pubs, err := db.Publications(context.Background(), track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pubs) != 1 || pubs[0].Target != "s3://media/vod" || pubs[0].State != state || len(pubs[0].Objects) != objects {
+		t.Fatalf("publications %+v, want one %s with %d objects", pubs, state, objects)
+	}
+	for _, o := range pubs[0].Objects {
+		if o.Bucket != "media" || !strings.HasPrefix(o.Key, "vod/"+track+"/") || o.Size <= 0 || len(o.ETag) != 32 {
+			t.Errorf("object %+v", o)
+		}
 	}
 }
