@@ -72,6 +72,21 @@ type SourceLost struct {
 	Reconnecting bool   `json:"reconnecting"`
 }
 
+// BucketEvent reports what happened in the bucket, with Config.Publish:
+// an object uploaded or deleted, an upload given up (dropped) or failed,
+// or the upload queue falling behind.
+type BucketEvent struct {
+	// Action is "uploaded", "deleted", "dropped", "failed" or "behind".
+	Action string `json:"action"`
+	Bucket string `json:"bucket"`
+	Key    string `json:"key,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	// Backlog is the number of uploads waiting, for "behind".
+	Backlog int `json:"backlog,omitempty"`
+	// Error says why, for "failed".
+	Error string `json:"error,omitempty"`
+}
+
 // Warning is something the job survived but a person should know.
 type Warning struct {
 	Message string `json:"message"`
@@ -89,4 +104,5 @@ func (InputDetected) Type() string    { return "input_detected" }
 func (SegmentPublished) Type() string { return "segment_published" }
 func (SourceLost) Type() string       { return "source_lost" }
 func (Warning) Type() string          { return "warning" }
+func (BucketEvent) Type() string      { return "bucket" }
 func (FFmpeg) Type() string           { return "ffmpeg" }

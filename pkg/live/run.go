@@ -120,8 +120,9 @@ type runner struct {
 	nextSeq     uint64      // media sequence number of the next segment
 	queue       []published // recorded, waiting for the playlist
 	lastPublish time.Time
-	nextNumber  int  // ffmpeg's -start_number for the next run
-	anyData     bool // some run received data
+	nextNumber  int       // ffmpeg's -start_number for the next run
+	anyData     bool      // some run received data
+	up          *uploader // nil without Config.Publish
 
 	cur *attempt // the current run
 }
@@ -226,6 +227,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	r.catJob, r.res.JobID = job, job.ID
+	if r.up, err = r.startUploads(bg); err != nil {
+		_ = job.Finished(bg, catalog.StatusError, firstLine(err))
+		return nil, err
+	}
 
 	status, reason, runErr := r.loop(ctx, first)
 	return r.finish(bg, status, reason, runErr)
@@ -718,6 +723,7 @@ func (r *runner) publish(s published) {
 	if err := hls.WriteMedia(r.playlist, r.win.playlist()); err != nil {
 		r.emit(Warning{Message: fmt.Sprintf("writing %s: %v", r.playlist, err)})
 	}
+	r.up.put(seg.Path, r.playlist)
 	r.lastPublish = time.Now()
 	ev := SegmentPublished{Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
 		Discontinuity: seg.Discontinuity, Window: len(r.win.segs), Latency: time.Since(s.done)}
@@ -738,6 +744,7 @@ func (r *runner) deleteDue(now time.Time) int {
 		} else if !errors.Is(err, os.ErrNotExist) {
 			r.emit(Warning{Message: fmt.Sprintf("deleting %s: %v", d.Path, err)})
 		}
+		r.up.delete(d.Path)
 	}
 	return deleted
 }
@@ -796,6 +803,7 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 		if err := hls.WriteMedia(r.playlist, r.win.playlist()); err != nil && runErr == nil {
 			runErr = err
 		}
+		r.up.put(r.playlist)
 		r.deleteDue(time.Now())
 	} else {
 		if status == catalog.StatusDone {
@@ -810,6 +818,14 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	r.res.Kept = len(r.win.pending)
 	if err := r.joinRecord(); err != nil && runErr == nil {
 		runErr = err
+	}
+	// The uploads' last events take mu.
+	r.mu.Unlock()
+	upErr := r.up.close(ctx)
+	r.mu.Lock()
+	if upErr != nil && runErr == nil {
+		status, r.res.Status = catalog.StatusError, catalog.StatusError
+		runErr = fmt.Errorf("live %q: %w", r.cfg.Input, upErr)
 	}
 	if runErr == nil && r.catErr != nil {
 		status, r.res.Status = catalog.StatusError, catalog.StatusError

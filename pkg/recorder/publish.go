@@ -37,14 +37,18 @@ func (r *Recorder) Publishing(ctx context.Context, trackID, target string, live 
 }
 
 // Object records what e says of one object: uploaded or found unchanged,
-// it is published; deleted, it is gone. What a dry run would have done is
-// not recorded.
+// it is published; deleted, it is gone. What a dry run would have done,
+// and uploads given up or failed, change nothing.
 func (p *Publication) Object(ctx context.Context, e publish.Event) error {
 	if e.DryRun {
 		return nil
 	}
-	if e.Action == publish.Deleted {
+	switch e.Action {
+	case publish.Deleted:
 		return p.rec.DB.DeletePublishedObject(ctx, p.trackID, p.target, e.Bucket, e.Key)
+	case publish.Uploaded, publish.Skipped:
+	default:
+		return nil
 	}
 	return p.rec.DB.PutPublishedObject(ctx, p.trackID, p.target, catalog.PublishedObject{
 		Bucket: e.Bucket, Key: e.Key, Kind: string(e.Kind), Size: e.Size, ETag: e.ETag, PublishedAt: e.Time})
