@@ -81,7 +81,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Limiter != nil {
 		release, err := cfg.Limiter.Acquire()
 		if err != nil {
-			return nil, fmt.Errorf("live %q: %w", cfg.Input, err)
+			return nil, fmt.Errorf("live %q: %w", Redact(cfg.Input), err)
 		}
 		defer release()
 	}
@@ -143,12 +143,12 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 
 	if cfg.Record != "" {
 		if _, err := os.Stat(cfg.Record); err == nil {
-			return nil, fmt.Errorf("live %q: record file %q exists; give a new name", cfg.Input, cfg.Record)
+			return nil, fmt.Errorf("live %q: record file %q exists; give a new name", Redact(cfg.Input), cfg.Record)
 		}
 	}
 	if _, err := os.Stat(r.playlist); err == nil {
 		if !cfg.Force {
-			return nil, fmt.Errorf("live %q: %s: %w (track %q)", cfg.Input, r.playlist, ErrStreamExists, cfg.TrackID)
+			return nil, fmt.Errorf("live %q: %s: %w (track %q)", Redact(cfg.Input), r.playlist, ErrStreamExists, cfg.TrackID)
 		}
 		if err := r.clearOld(ctx); err != nil {
 			return nil, err
@@ -160,7 +160,7 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	}
 	r.version = v
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("live %q: %w", cfg.Input, err)
+		return nil, fmt.Errorf("live %q: %w", Redact(cfg.Input), err)
 	}
 	r.work, err = os.MkdirTemp("", "veza-live-")
 	if err != nil {
@@ -210,7 +210,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.track = catalog.Track{ID: cfg.TrackID, SourcePath: cfg.Input, Live: true}
+	r.track = catalog.Track{ID: cfg.TrackID, SourcePath: Redact(cfg.Input), Live: true}
 	// Nothing is known of the streams before the first segment is probed;
 	// ffmpeg is asked for the source's video.
 	r.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: recorder.Kind(0, "", catalog.KindVideo),
@@ -222,7 +222,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	job, err := r.rec.Start(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Kind: "live",
-		Args: first.Args(), FFmpegVersion: r.version})
+		Args: redactArgs(first.Args()), FFmpegVersion: r.version})
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		r.mu.Lock()
 		r.cur = &attempt{n: n, inputPath: job.Inputs[0].Path}
 		r.res.Runs = n
-		r.emit(Waiting{Run: n, Input: cfg.Input, Args: job.Args()})
+		r.emit(Waiting{Run: n, Input: Redact(cfg.Input), Args: redactArgs(job.Args())})
 		r.mu.Unlock()
 
 		started := time.Now()
@@ -272,7 +272,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		r.mu.Unlock()
 		if ctx.Err() != nil {
 			if errors.Is(context.Cause(ctx), errTimeout) {
-				return catalog.StatusTimeout, fmt.Sprintf("timed out after %s", cfg.Timeout), fmt.Errorf("live %q: %w after %s", cfg.Input, encode.ErrTimeout, cfg.Timeout)
+				return catalog.StatusTimeout, fmt.Sprintf("timed out after %s", cfg.Timeout), fmt.Errorf("live %q: %w after %s", Redact(cfg.Input), encode.ErrTimeout, cfg.Timeout)
 			}
 			return catalog.StatusCancelled, "interrupted", ctx.Err()
 		}
@@ -283,7 +283,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			case errors.Is(cause, errIdle), quiet:
 				reason = fmt.Sprintf("no data for %s", cfg.IdleTimeout)
 			case errors.As(err, &ee) && (ee.Kind == encode.KindNoSpace || ee.Kind == encode.KindPermissionDenied):
-				return catalog.StatusError, "output failed", fmt.Errorf("live %q: %s", cfg.Input, ee.Line)
+				return catalog.StatusError, "output failed", fmt.Errorf("live %q: %s", Redact(cfg.Input), ee.Line)
 			case err != nil:
 				reason = "source failed: " + firstLine(err)
 			}
@@ -313,13 +313,13 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			if err != nil && !errors.Is(err, context.Canceled) {
 				why += ": " + firstLine(err)
 			}
-			return catalog.StatusError, why, fmt.Errorf("live %q: %s", cfg.Input, why)
+			return catalog.StatusError, why, fmt.Errorf("live %q: %s", Redact(cfg.Input), why)
 		}
 		if !r.anyData && !cfg.Reconnect && time.Since(started) < quickExit {
 			if err == nil {
 				err = errors.New("ffmpeg ended at once")
 			}
-			return catalog.StatusError, "ffmpeg failed", fmt.Errorf("live %q: %w", cfg.Input, err)
+			return catalog.StatusError, "ffmpeg failed", fmt.Errorf("live %q: %w", Redact(cfg.Input), err)
 		}
 		// Still waiting: a read timeout, or a caller that found no
 		// listener. Try again, a little later each time a run fails fast.
@@ -334,7 +334,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 					return catalog.StatusDone, "source did not come back", nil
 				}
 				why := fmt.Sprintf("no data within %s", cfg.WaitTimeout)
-				return catalog.StatusError, why, fmt.Errorf("live %q: %s", cfg.Input, why)
+				return catalog.StatusError, why, fmt.Errorf("live %q: %s", Redact(cfg.Input), why)
 			}
 		}
 		select {
@@ -553,7 +553,7 @@ func reportEscape(p string) string {
 func (r *runner) onEncode(n int, ev encode.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.emit(FFmpeg{Run: n, Event: ev})
+	r.emit(FFmpeg{Run: n, Event: redactEvent(ev, r.cur.inputPath)})
 	switch e := ev.(type) {
 	case encode.SegmentOpened:
 		r.receiving(n)
@@ -783,7 +783,7 @@ func (r *runner) detectCodecs(n int, segment string) {
 	}
 	if len(streams) > 0 {
 		r.res.Input = streams
-		if data, err := json.Marshal(probeOf(r.cfg.Input, streams)); err == nil {
+		if data, err := json.Marshal(probeOf(Redact(r.cfg.Input), streams)); err == nil {
 			r.track.Probe = data
 			r.keep(r.rec.Track(ctx, r.track))
 		}
@@ -808,7 +808,7 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	} else {
 		if status == catalog.StatusDone {
 			status, r.res.Status = catalog.StatusError, catalog.StatusError
-			runErr = fmt.Errorf("live %q: no segment was written", r.cfg.Input)
+			runErr = fmt.Errorf("live %q: no segment was written", Redact(r.cfg.Input))
 		}
 		// Nothing was published: leave no empty folders behind (Remove
 		// fails on a folder that is not empty).
