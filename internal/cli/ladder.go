@@ -41,6 +41,8 @@ type LadderOptions struct {
 	// Audio is loudness normalisation and silence trimming from the flags,
 	// over the ladder's own settings.
 	Audio audio.Settings
+	// Publish is --publish and the object-storage flags.
+	Publish PublishFlags
 }
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
@@ -103,6 +105,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
+	addPublishFlags(fl, &opts.Publish)
 	return cmd
 }
 
@@ -167,5 +170,6 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Timeout: timeout,
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
+			Publish:       opts.Publish.config(),
 		}}, nil
 }
