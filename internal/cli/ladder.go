@@ -13,6 +13,7 @@ import (
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/shard"
 )
 
 // LadderOptions is what `veza ladder` was asked to do.
@@ -45,6 +46,8 @@ type LadderOptions struct {
 	// Audio is loudness normalisation and silence trimming from the flags,
 	// over the ladder's own settings.
 	Audio audio.Settings
+	// Shard keeps only this shard's inputs (--shard); zero keeps all.
+	Shard shard.Shard
 }
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
@@ -105,6 +108,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
 	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
 	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
+	addShardFlag(fl, &opts.Shard)
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	return cmd
@@ -170,6 +174,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 
 	var results []ladderJSON
 	failed := 0
+	opts.Inputs = selectShard(opts.IO, opts.Shard, opts.Inputs)
 	for _, in := range opts.Inputs {
 		if st, err := os.Stat(in); err != nil || st.IsDir() {
 			msg := fmt.Sprintf("ladder %q: no such file", in)

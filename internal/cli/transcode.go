@@ -84,6 +84,7 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 	fl.DurationVar(&b.Timeout, "timeout", encode.DefaultTimeout, "give up on one file after this long (0: never)")
 	fl.StringVar(&opts.Events, "events", "", "write every event as JSON on stdout: ndjson")
 	fl.BoolVar(&b.Strict, "strict", false, strictUsage)
+	addShardFlag(fl, &b.Shard)
 	af = addAudioFlags(fl)
 	return cmd
 }
