@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/audio"
-	"github.com/veza-media/veza/pkg/shard"
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/shard"
 )
 
 func TestBuildOutput(t *testing.T) {
