@@ -33,16 +33,11 @@ type Runner struct {
 // media, or that the ladder does not fit, gives an error wrapping
 // ErrBadInput.
 func (r *Runner) Run(ctx context.Context, j Job, progress func()) error {
-	_, err := r.run(ctx, j, progress)
-	return err
-}
-
-func (r *Runner) run(ctx context.Context, j Job, progress func()) (*ladder.Result, error) {
 	if strings.Contains(j.Source, "://") {
-		return nil, fmt.Errorf("%w: job %s: this worker reads sources on shared storage only, not %s", ErrBadInput, j.ID, j.Source)
+		return fmt.Errorf("%w: job %s: this worker reads sources on shared storage only, not %s", ErrBadInput, j.ID, j.Source)
 	}
 	if _, err := os.Stat(j.Source); err != nil {
-		return nil, fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
+		return fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
 	}
 	var mu sync.Mutex
 	reached := map[string]time.Duration{}
@@ -68,11 +63,11 @@ func (r *Runner) run(ctx context.Context, j Job, progress func()) (*ladder.Resul
 			}
 		},
 	}
-	res, err := ladder.Run(ctx, cfg)
+	_, err := ladder.Run(ctx, cfg)
 	if err != nil && ctx.Err() == nil && badInput(err) {
 		err = fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	return res, err
+	return err
 }
 
 // badInput says whether a ladder error comes from the source or the job
@@ -83,5 +78,6 @@ func badInput(err error) bool {
 		return probe.Reason != ffprobe.ReasonTimeout && probe.Reason != ffprobe.ReasonCancelled
 	}
 	return errors.Is(err, ladder.ErrNoVideo) || errors.Is(err, ladder.ErrNeedsFMP4) || errors.Is(err, catalog.ErrBadTrackID) ||
+		// ladder reports an unusable source with no type of its own.
 		strings.Contains(err.Error(), "not usable as a source")
 }
