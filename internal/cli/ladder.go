@@ -9,6 +9,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/shard"
 )
 
 // LadderOptions is what `veza ladder` was asked to do.
@@ -43,6 +44,8 @@ type LadderOptions struct {
 	Audio audio.Settings
 	// Publish is --publish and the object-storage flags.
 	Publish PublishFlags
+	// Shard keeps only this shard's inputs (--shard); zero keeps all.
+	Shard shard.Shard
 }
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
@@ -103,6 +106,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
 	fl.BoolVar(&opts.List, "list", false, "list the built-in ladders and exit")
 	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
+	addShardFlag(fl, &opts.Shard)
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	addPublishFlags(fl, &opts.Publish)
@@ -113,6 +117,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 	if opts.List {
 		return listLadders(opts)
 	}
+	opts.Inputs = selectShard(opts.IO, opts.Shard, opts.Inputs)
 	bc, err := opts.batch()
 	if err != nil {
 		return err
