@@ -116,4 +116,3 @@ func parseExample(args []string) error {
 }
 
 func noRun[O any](context.Context, *O) error { return nil }
-
