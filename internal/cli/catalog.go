@@ -166,6 +166,7 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 			writeCatalogQuality(w, rep.Quality)
 			writeCatalogThumbnails(w, rep.Thumbnails)
 			writeCatalogDamage(w, rep.Damage)
+			writeCatalogPublications(w, rep.Publications)
 		}
 	case "segments":
 		segs, err := db.Segments(ctx, opts.TrackID, opts.Rendition)

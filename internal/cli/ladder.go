@@ -9,6 +9,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/shard"
 	"github.com/veza-media/veza/pkg/thumbnail"
 )
 
@@ -46,6 +47,10 @@ type LadderOptions struct {
 	// Audio is loudness normalisation and silence trimming from the flags,
 	// over the ladder's own settings.
 	Audio audio.Settings
+	// Publish is --publish and the object-storage flags.
+	Publish PublishFlags
+	// Shard keeps only this shard's inputs (--shard); zero keeps all.
+	Shard shard.Shard
 }
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
@@ -111,8 +116,10 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.BoolVar(&opts.Strict, "strict", false, strictUsage)
 	fl.BoolVar(&opts.Thumbnails, "thumbnails", true, "draw seek-bar thumbnails of video ladders: JPEG sprite sheets and <track>/thumbnails.vtt (--thumbnails=false: none)")
 	fl.Float64Var(&opts.ThumbnailInterval, "thumbnail-interval", 5, "seconds between thumbnails")
+	addShardFlag(fl, &opts.Shard)
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
+	addPublishFlags(fl, &opts.Publish)
 	return cmd
 }
 
@@ -120,6 +127,7 @@ func runLadder(ctx context.Context, opts *LadderOptions) error {
 	if opts.List {
 		return listLadders(opts)
 	}
+	opts.Inputs = selectShard(opts.IO, opts.Shard, opts.Inputs)
 	bc, err := opts.batch()
 	if err != nil {
 		return err
@@ -181,5 +189,6 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Timeout: timeout,
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict, Thumbnails: thumbs,
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
+			Publish:       opts.Publish.config(),
 		}}, nil
 }

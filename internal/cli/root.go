@@ -105,6 +105,8 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		NewCmdTranscode(f, nil),
 		NewCmdSegment(f, nil),
 		NewCmdLadder(f, nil),
+		NewCmdSubmit(f, nil),
+		NewCmdWorker(f, nil),
 		NewCmdVerify(f, nil),
 		NewCmdCheck(f, nil),
 		NewCmdReport(f, nil),

@@ -100,6 +100,7 @@ func NewCmdTranscode(f *Factory, runF func(context.Context, *TranscodeOptions) e
 	fl.StringVar(&opts.Publish, "publish", "", "upload each output to s3://bucket/prefix as soon as it is complete (see veza publish)")
 	addS3Flags(fl, &opts.S3)
 	fl.StringVar(&opts.Catalog, "catalog", "", "catalog file --format hls records in (default OUTDIR/veza.db)")
+	addShardFlag(fl, &b.Shard)
 	af = addAudioFlags(fl)
 	return cmd
 }

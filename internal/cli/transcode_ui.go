@@ -51,6 +51,8 @@ func (u *transcodeUI) event(e transcode.Event) {
 	if e.Message != "" {
 		if e.Debug {
 			u.io.Debugf("%s: %s", e.File, e.Message)
+		} else if e.File == "" {
+			u.say(func() { u.io.Logf("%s", e.Message) })
 		} else {
 			u.say(func() { u.io.Logf("%s: %s", e.File, e.Message) })
 		}

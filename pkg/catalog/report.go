@@ -17,6 +17,9 @@ type TrackReport struct {
 	// Thumbnails are the files of the track's seek-bar thumbnails; empty,
 	// not nil, when it has none.
 	Thumbnails []Thumbnail `json:"thumbnails"`
+	// Publications are the track's publishes to object storage; empty,
+	// not nil, when it was never published.
+	Publications []Publication `json:"publications"`
 }
 
 // TrackReport returns one track's report, or an error wrapping ErrNotFound.
@@ -47,5 +50,9 @@ func (db *DB) TrackReport(ctx context.Context, id string) (*TrackReport, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &TrackReport{TrackDetail: d, Analyses: as, Quality: qs, Damage: dmg, Thumbnails: ths}, nil
+	pubs, err := db.Publications(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &TrackReport{TrackDetail: d, Analyses: as, Quality: qs, Damage: dmg, Publications: pubs, Thumbnails: ths}, nil
 }

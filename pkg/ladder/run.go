@@ -21,6 +21,7 @@ import (
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/recorder"
 	"github.com/veza-media/veza/pkg/thumbnail"
 )
@@ -40,7 +41,7 @@ const (
 
 // planVersion changes whenever planning or encoder settings change in a way
 // that makes earlier output stale.
-const planVersion = "2"
+const planVersion = "3"
 
 // Config is one run of Run or Segment for one input.
 type Config struct {
@@ -105,6 +106,14 @@ type Config struct {
 	// field (non-zero fields win); it is how flags reach `veza segment`,
 	// which has no ladder.
 	Audio audio.Settings
+	// Publish, when not nil, uploads the track folder to object storage
+	// once the track is complete: after its master and MPD are written, or
+	// at once when it was already up to date, so a rerun finishes an
+	// interrupted publish (see pkg/publish). Its Dir and Paths are set to
+	// the track folder and its OnEvent is replaced: objects reach OnEvent
+	// as Event.Object and the catalog. A publish that fails fails the run;
+	// the output stays on disk. nil publishes nothing.
+	Publish *publish.Config
 }
 
 // Event is something that happened during a ladder run: a note for people
@@ -117,6 +126,9 @@ type Event struct {
 	JobID   string
 	Encode  encode.Event
 	Message string
+	// Object is one object uploaded to (or found unchanged in) the bucket,
+	// with Config.Publish.
+	Object *publish.Event
 }
 
 // Result says what a run did.
@@ -143,9 +155,27 @@ type Result struct {
 	Elapsed  float64   `json:"elapsed"`
 	// Loudness reports the loudness and silence processing, when asked for.
 	Loudness *audio.Report `json:"loudness,omitempty"`
+	// Phases is where the wall time went, in seconds.
+	Phases Phases `json:"phases"`
 	// Damage is what ffmpeg reported of a damaged but decodable source;
 	// nil when it decoded cleanly.
 	Damage *encode.Damaged `json:"damage,omitempty"`
+	// Published is the s3:// URL of the track folder in the bucket, with
+	// Config.Publish, once its publish completed.
+	Published string `json:"published,omitempty"`
+}
+
+// Phases splits a run's wall time: probing the source; hashing it and
+// asking ffmpeg its version (what is left of it after the probe, which
+// runs alongside); deciding what to resume and recording the track;
+// encoding (with finalising each playlist and measuring its rendition);
+// publishing (I-frame playlists, the master and MPD, keys, loudness).
+type Phases struct {
+	Probe   float64 `json:"probe"`
+	Hash    float64 `json:"hash"`
+	Resume  float64 `json:"resume"`
+	Encode  float64 `json:"encode"`
+	Publish float64 `json:"publish"`
 }
 
 // Variant is one rendition as the master playlist describes it.
@@ -210,6 +240,7 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err != nil {
 		return nil, err
 	}
+	probed := time.Now()
 	enc := cfg.Encoding.withDefaults()
 	p, sound, planWhy, err := plan(ctx, src, enc)
 	if err == nil {
@@ -251,21 +282,30 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err != nil {
 		return nil, err
 	}
+	r.Phases.Probe = probed.Sub(start).Seconds()
+	r.Phases.Hash = time.Since(probed).Seconds()
+	phase := time.Now()
+	lap := func(d *float64) { now := time.Now(); *d = now.Sub(phase).Seconds(); phase = now }
 	run.ffmpegVersion = version
 
 	todo, fps, err := run.resume(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
+	lap(&r.Phases.Resume)
 	if r.UpToDate {
 		run.loudnessFromCatalog(ctx)
 		run.damageFromCatalog(ctx)
+		if err := run.upload(ctx); err != nil {
+			return r, err
+		}
 		r.Elapsed = time.Since(start).Seconds()
 		return r, nil
 	}
 	if err := run.encode(ctx, todo, fps, planWhy); err != nil {
 		return r, err
 	}
+	lap(&r.Phases.Encode)
 	if len(todo) == 0 {
 		// Nothing was decoded: an earlier report stands.
 		run.damageFromCatalog(ctx)
@@ -273,6 +313,11 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 		return r, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 	}
 	if err := run.publish(ctx); err != nil {
+		return r, err
+	}
+	lap(&r.Phases.Publish)
+	// The upload is not one of Phases: they time veza's own work.
+	if err := run.upload(ctx); err != nil {
 		return r, err
 	}
 	r.Elapsed = time.Since(start).Seconds()

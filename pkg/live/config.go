@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/publish"
 )
 
 // Defaults of Config.
@@ -53,6 +55,13 @@ type Config struct {
 	TrackID string
 	// Rendition names the rendition and its folder. It defaults to "live".
 	Rendition string
+	// Ladder, when set, makes the job a live ladder: one ffmpeg decodes the
+	// source once and encodes every rung the source's size allows (see
+	// ladder.NewPlan), with keyframes aligned at every segment boundary,
+	// into OutDir/<TrackID>/<Rendition>/<rung>/index.m3u8, and a live
+	// master beside them (master.m3u8) once every rung has its first
+	// segment. Mode must be ModeEncode.
+	Ladder *ladder.Ladder
 	// Mode defaults to ModeEncode.
 	Mode Mode
 	// Preset is the x264 preset when encoding. It defaults to "veryfast".
@@ -97,6 +106,17 @@ type Config struct {
 	// Limiter, when set, must give the job a slot or the job is refused
 	// with an error wrapping ErrCapacity.
 	Limiter *Limiter
+	// Publish, when not nil, keeps the live window in object storage as
+	// well (see publish.Publisher): each segment is uploaded as it
+	// completes and the playlist after it, and a segment is deleted from
+	// the bucket when its file is deleted on disk, once the playlist in
+	// the bucket no longer names it. The encoder never waits for the
+	// network: when the uploads fall behind (Publish.Backlog), the
+	// segments that already left the window are skipped. Its Dir is set to
+	// OutDir and its OnEvent replaced: what happens in the bucket arrives
+	// as BucketEvent and in the catalog. A failed upload fails the job
+	// when it ends. nil publishes nothing.
+	Publish *publish.Config
 	// OnEvent receives the job's events, one at a time, in order.
 	OnEvent func(Event)
 	// Now is the wall clock of EXT-X-PROGRAM-DATE-TIME. It defaults to
@@ -136,6 +156,14 @@ func (c *Config) defaults() error {
 	case ModeEncode, ModeCopy:
 	default:
 		return fmt.Errorf("live: mode %q: use encode or copy", c.Mode)
+	}
+	if c.Ladder != nil {
+		if c.Mode != ModeEncode {
+			return fmt.Errorf("live %q: %w", Redact(c.Input), ErrLadderCopy)
+		}
+		if err := c.Ladder.Validate(); err != nil {
+			return fmt.Errorf("live %q: ladder %q: %w", Redact(c.Input), c.Ladder.Name, err)
+		}
 	}
 	if c.Preset == "" {
 		c.Preset = DefaultPreset

@@ -12,6 +12,7 @@ import (
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/recorder"
+	"github.com/veza-media/veza/pkg/shard"
 )
 
 // Format is what one input becomes.
@@ -31,6 +32,11 @@ type Config struct {
 	// by probing, not by name), globs, or "-" for a list of paths, one a
 	// line, read from Stdin. Required.
 	Inputs []string
+	// Shard, when set, keeps only the expanded inputs that fall to this
+	// shard, sorted by path, and says so in a Message; a shard that takes
+	// none is an empty batch, not ErrNoInputs. The zero value keeps every
+	// input in the order found.
+	Shard shard.Shard
 	// Stdin is where "-" reads paths from. It defaults to os.Stdin.
 	Stdin io.Reader
 	// OutDir is the folder the outputs go to (created if missing); an input

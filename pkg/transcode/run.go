@@ -14,6 +14,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/layout"
+	"github.com/veza-media/veza/pkg/shard"
 )
 
 // Run encodes the batch. One failing file never stops the others: each
@@ -42,6 +43,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if len(items) == 0 {
 		return nil, ErrNoInputs
 	}
+	b := &batch{cfg: cfg}
+	if cfg.Shard.Count > 0 {
+		all := len(items)
+		items = shard.Select(cfg.Shard, items, func(it *Item) string { return it.Input })
+		b.emit(Event{Message: fmt.Sprintf("shard %s: %d of %d inputs", cfg.Shard, len(items), all)})
+	}
 	probeAll(ctx, cfg.Prober, items)
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
@@ -57,7 +64,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			jobs = runtime.NumCPU()
 		}
 	}
-	b := &batch{cfg: cfg}
 	pl := Planned{Jobs: jobs}
 	for _, it := range items {
 		if it.Status == "" {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
@@ -18,12 +19,12 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/internal/testmedia"
-
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/recorder"
+	"github.com/veza-media/veza/pkg/shard"
 )
 
 func TestBuildOutput(t *testing.T) {
@@ -399,5 +400,50 @@ func TestRunRecordsHLS(t *testing.T) {
 	_, err = Run(ctx, Config{Inputs: []string{"in"}, OutDir: "out", Recorder: rec})
 	if err == nil {
 		t.Error("a file transcode with a Recorder was accepted")
+	}
+}
+
+// TestRunShards: three shards over one mixed folder take every file exactly
+// once between them, skipped and failed ones included, each sorted.
+func TestRunShards(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	for _, name := range []string{"in/a.wav", "in/b.wav", "in/sub/c.wav", "in/sub/d.wav"} {
+		makeMedia(t, name, "-f", "lavfi", "-i", "sine=duration=0.2")
+	}
+	os.WriteFile("in/notes.txt", []byte("hello"), 0o644)
+	os.WriteFile("in/broken.mp3", []byte("not an mp3"), 0o644)
+	seen := map[string]int{}
+	for i := 1; i <= 3; i++ {
+		var msgs []string
+		res, err := Run(context.Background(), Config{Inputs: []string{"in"}, OutDir: "out", Preset: "aac-128",
+			Shard: shard.Shard{Index: i, Count: 3}, OnEvent: func(e Event) {
+				if e.Message != "" && e.File == "" {
+					msgs = append(msgs, e.Message)
+				}
+			}})
+		if err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+		var names []string
+		for _, it := range res.Items {
+			seen[it.Input]++
+			names = append(names, it.Input)
+		}
+		if !slices.IsSorted(names) {
+			t.Errorf("shard %d: items not sorted: %v", i, names)
+		}
+		if want := fmt.Sprintf("shard %d/3: %d of 6 inputs", i, len(res.Items)); len(msgs) != 1 || msgs[0] != want {
+			t.Errorf("shard %d said %q, want %q", i, msgs, want)
+		}
+	}
+	want := []string{"in/a.wav", "in/b.wav", "in/broken.mp3", "in/notes.txt", "in/sub/c.wav", "in/sub/d.wav"}
+	for _, in := range want {
+		if seen[in] != 1 {
+			t.Errorf("%s taken %d times", in, seen[in])
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("taken: %v", seen)
 	}
 }

@@ -1,0 +1,83 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/ladder"
+)
+
+// Runner runs ladder jobs on this machine through ladder.Run; its Run is
+// a Worker's Run.
+type Runner struct {
+	// FFmpeg and FFprobe are the binaries; they default to names on PATH.
+	FFmpeg, FFprobe string
+	// Catalog is this worker's own catalog. Required.
+	Catalog *catalog.DB
+	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
+	Timeout time.Duration
+	// OnEvent receives each job's ladder events. It may be nil.
+	OnEvent func(Job, ladder.Event)
+}
+
+// Run builds the job's ladder; progress is called whenever an ffmpeg
+// process's media time advances. A source that is missing or not usable
+// media, or that the ladder does not fit, gives an error wrapping
+// ErrBadInput.
+func (r *Runner) Run(ctx context.Context, j Job, progress func()) error {
+	if strings.Contains(j.Source, "://") {
+		return fmt.Errorf("%w: job %s: this worker reads sources on shared storage only, not %s", ErrBadInput, j.ID, j.Source)
+	}
+	if _, err := os.Stat(j.Source); err != nil {
+		return fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
+	}
+	var mu sync.Mutex
+	reached := map[string]time.Duration{}
+	cfg := ladder.Config{
+		Input: j.Source, OutDir: j.Output, TrackID: j.TrackID, Ladder: j.Ladder,
+		Encoding:    ladder.Encoding{Format: ladder.Format(j.Options.Format), Preset: j.Options.Preset},
+		SegmentTime: j.Options.SegmentTime, Strategy: ladder.Strategy(j.Options.Strategy), Strict: j.Options.Strict,
+		FFmpeg: r.FFmpeg, FFprobe: r.FFprobe, Catalog: r.Catalog, CatalogRoot: j.Output, Timeout: r.Timeout,
+		OnEvent: func(ev ladder.Event) {
+			if p, ok := ev.Encode.(encode.Progress); ok {
+				mu.Lock()
+				advanced := p.OutTime > reached[ev.JobID]
+				if advanced {
+					reached[ev.JobID] = p.OutTime
+				}
+				mu.Unlock()
+				if advanced {
+					progress()
+				}
+			}
+			if r.OnEvent != nil {
+				r.OnEvent(j, ev)
+			}
+		},
+	}
+	_, err := ladder.Run(ctx, cfg)
+	if err != nil && ctx.Err() == nil && badInput(err) {
+		err = fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return err
+}
+
+// badInput says whether a ladder error comes from the source or the job
+// itself rather than from this machine or the moment.
+func badInput(err error) bool {
+	var probe *ffprobe.Error
+	if errors.As(err, &probe) {
+		return probe.Reason != ffprobe.ReasonTimeout && probe.Reason != ffprobe.ReasonCancelled
+	}
+	return errors.Is(err, ladder.ErrNoVideo) || errors.Is(err, ladder.ErrNeedsFMP4) || errors.Is(err, catalog.ErrBadTrackID) ||
+		// ladder reports an unusable source with no type of its own.
+		strings.Contains(err.Error(), "not usable as a source")
+}
