@@ -42,7 +42,9 @@ declare -A wall cpu
 for r in $(seq "$ROUNDS"); do
 	for k in off on raw; do
 		rm -rf "$work/out"
-		/usr/bin/time -f "%e %U %S" -o "$work/t" $k "$work/out"
+		# bash's time keyword counts the children: ffmpeg and ffprobe.
+		TIMEFORMAT='%R %U %S'
+		{ time $k "$work/out" 2>"$work/err"; } 2>"$work/t"
 		read -r w u s <"$work/t"
 		wall[$k]=$(echo "${wall[$k]:-0} + $w" | bc -l)
 		cpu[$k]=$(echo "${cpu[$k]:-0} + $u + $s" | bc -l)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/player"
 )
 
@@ -73,7 +74,19 @@ func makeLadder(t *testing.T, dir string) {
 			fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS=\"%s\",RESOLUTION=320x240\n%shigh/index.m3u8\n", c0, prefix) +
 			fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=250000,CODECS=\"%s\",RESOLUTION=160x120\n%slow/index.m3u8\n", codecs[1], prefix)
 	}
-	must(t, os.WriteFile(filepath.Join(good, "master.m3u8"), []byte(master("", codecs[0])), 0o644))
+	// The good master lists an I-frame playlist of each rendition, as
+	// veza's ladders do.
+	iframes := ""
+	for i, q := range []string{"high", "low"} {
+		pl, bw, err := hls.BuildIFramePlaylist(filepath.Join(good, q, "index.m3u8"))
+		must(t, err)
+		data, err := pl.Encode()
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(good, q, "iframes.m3u8"), data, 0o644))
+		iframes += fmt.Sprintf("#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%d,CODECS=\"%s\",RESOLUTION=%s,URI=\"%s/iframes.m3u8\"\n",
+			bw.Peak, hls.VideoCodecs(codecs[i]), []string{"320x240", "160x120"}[i], q)
+	}
+	must(t, os.WriteFile(filepath.Join(good, "master.m3u8"), []byte(master("", codecs[0])+iframes), 0o644))
 	must(t, os.MkdirAll(filepath.Join(dir, "bogus"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "bogus", "master.m3u8"), []byte(master("../good/", "bogus.4d401e,mp4a.40.2")), 0o644))
 }
@@ -116,11 +129,12 @@ func TestPlaysARealLadder(t *testing.T) {
 		t.Logf("%-18s %-6s %-24s passed=%v played=%.2f %s", r.Master, r.Kind, r.Name(), r.Passed, r.Played, r.Error)
 		byKey[fmt.Sprintf("%s %s %d", r.Master, r.Kind, r.Variant)] = r
 	}
-	if len(rep.Results) != 8 {
-		t.Fatalf("%d results, want 8 (2 masters × 2 variants × codecs+play)", len(rep.Results))
+	if len(rep.Results) != 10 {
+		t.Fatalf("%d results, want 10 (2 masters × 2 variants × codecs+play, and the good one's 2 I-frame playlists)", len(rep.Results))
 	}
 	for _, k := range []string{"good/master.m3u8 codecs 0", "good/master.m3u8 codecs 1", "good/master.m3u8 play 0",
-		"good/master.m3u8 play 1", "bogus/master.m3u8 codecs 1", "bogus/master.m3u8 play 1"} {
+		"good/master.m3u8 play 1", "bogus/master.m3u8 codecs 1", "bogus/master.m3u8 play 1",
+		"good/master.m3u8 iframes 0", "good/master.m3u8 iframes 1"} {
 		if r := byKey[k]; !r.Passed {
 			t.Errorf("%s failed: %s", k, r.Error)
 		} else if r.Kind == KindPlay && r.Played < 2 {
@@ -139,7 +153,7 @@ func TestPlaysARealLadder(t *testing.T) {
 	must(t, rep.WriteJUnit(&buf))
 	var suites junitSuites
 	must(t, xml.Unmarshal(buf.Bytes(), &suites))
-	if suites.Tests != 8 || suites.Failures != rep.Failed() || len(suites.Suites) != 2 {
+	if suites.Tests != 10 || suites.Failures != rep.Failed() || len(suites.Suites) != 2 {
 		t.Errorf("JUnit: %d tests, %d failures, %d suites\n%s", suites.Tests, suites.Failures, len(suites.Suites), buf.String())
 	}
 }
