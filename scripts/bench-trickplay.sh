@@ -24,7 +24,7 @@ x264() { # height width bitrate maxrate bufsize profile
 }
 rungs=("1080 1920 5000 5350 7500 high" "720 1280 2800 2996 4200 high" "480 854 1200 1284 1800 main" "360 640 700 749 1050 main")
 raw() {
-	local out=$1 graph="[0:v:0]fps=30,format=yuv420p,split=4[s0][s1][s2][s3]" args=() k=0
+	local out=$1 graph="[0:v:0]fps=30,format=yuv420p,split=4[s0][s1][s2][s3]" args=() k=0 r
 	for r in "${rungs[@]}"; do
 		set -- $r
 		mkdir -p "$out/$1"

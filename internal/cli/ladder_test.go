@@ -20,6 +20,11 @@ func TestLadderFlags(t *testing.T) {
 		{[]string{"a.mp4", "-o", "out"}, "", func(o *LadderOptions) bool {
 			return o.Format == "ts" && o.SegmentTime == 4 && o.Strategy == "auto" && o.Preset == "veryfast" && o.Segment == ""
 		}},
+		{[]string{"a.mp4", "-o", "out"}, "", func(o *LadderOptions) bool { return o.Thumbnails && o.ThumbnailInterval == 5 }},
+		{[]string{"a.mp4", "-o", "out", "--thumbnails=false", "--thumbnail-interval", "2.5"}, "", func(o *LadderOptions) bool {
+			return !o.Thumbnails && o.ThumbnailInterval == 2.5
+		}},
+		{[]string{"a.mp4", "-o", "out", "--thumbnail-interval", "0"}, "--thumbnail-interval", nil},
 		{[]string{"--list"}, "", func(o *LadderOptions) bool { return o.List }},
 		{[]string{"a.mp4"}, "-o OUTDIR is required", nil},
 		{[]string{"-o", "out"}, "no input", nil},
