@@ -23,7 +23,7 @@ func TestBuildDrawsThumbnails(t *testing.T) {
 	}
 	p.Thumbnails = &thumbnail.Layout{Interval: 5, Width: 160, Columns: 5, Rows: 5}
 	c := p.Build(p.Renditions, "out", Encoding{})
-	want := "[0:v:0]fps=25,format=yuv420p,split=4[s0][s1][s2][s3];" +
+	want := "[0:v:0]format=yuv420p,split=4[s0][s1][s2][s3];" +
 		"[s0]scale=1280:720:flags=bicubic,setsar=1[v0];[s1]scale=854:480:flags=bicubic,setsar=1[v1];[s2]scale=640:360:flags=bicubic,setsar=1[v2];" +
 		"[s3]fps=1/5,scale=160:trunc(ow/dar/2)*2,setsar=1,tile=5x5[thumbs]"
 	if c.FilterComplex != want || c.Thumbnails != "[thumbs]" {
@@ -35,7 +35,7 @@ func TestBuildDrawsThumbnails(t *testing.T) {
 		t.Errorf("a process without the lowest rung draws thumbnails: %s", c.FilterComplex)
 	}
 	c = p.Build(p.Renditions[2:], "out", Encoding{})
-	if want := "[0:v:0]fps=25,format=yuv420p,split=2[s0][s1];[s0]scale=640:360:flags=bicubic,setsar=1[v0];[s1]fps=1/5,"; !strings.HasPrefix(c.FilterComplex, want) || c.Thumbnails == "" {
+	if want := "[0:v:0]format=yuv420p,split=2[s0][s1];[s0]scale=640:360:flags=bicubic,setsar=1[v0];[s1]fps=1/5,"; !strings.HasPrefix(c.FilterComplex, want) || c.Thumbnails == "" {
 		t.Errorf("lowest rung alone: %s", c.FilterComplex)
 	}
 	p.Thumbnails = nil
