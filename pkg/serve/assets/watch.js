@@ -104,6 +104,7 @@
       scrubbing = true;
       var hls = window.vezaHls;
       if (!iframePlayer && hls && hls.iframeVariants && hls.iframeVariants.length && hls.createIFramePlayer) {
+        // null until the main player has buffered: tried again next time
         iframePlayer = hls.createIFramePlayer();
         if (iframePlayer) iframePlayer.attachMedia(document.getElementById('scrub'));
         window.vezaIFramePlayer = iframePlayer; // for the console and tests
