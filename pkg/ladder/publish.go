@@ -19,7 +19,10 @@ func (run *runner) publish(ctx context.Context) error {
 	if err := run.writeIFrames(r.Variants); err != nil {
 		return err
 	}
-	if err := writeMaster(r.Master, r.Variants); err != nil {
+	if r.Subtitles, err = run.writeSubtitles(ctx, r.Variants); err != nil {
+		return err
+	}
+	if err := writeMaster(r.Master, r.Variants, r.Subtitles); err != nil {
 		return err
 	}
 	if run.cfg.DASH {
