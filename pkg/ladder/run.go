@@ -143,7 +143,7 @@ type Result struct {
 	// NotCarried lists every source stream (and sidecar file) the output
 	// leaves out, with the reason.
 	NotCarried []NotCarried `json:"not_carried"`
-	Elapsed  float64   `json:"elapsed"`
+	Elapsed    float64      `json:"elapsed"`
 	// Loudness reports the loudness and silence processing, when asked for.
 	Loudness *audio.Report `json:"loudness,omitempty"`
 	// Damage is what ffmpeg reported of a damaged but decodable source;
