@@ -239,8 +239,10 @@ func sourceType(t string) string {
 	return t
 }
 
-// settle gives a group exactly one default track (the first the source
-// marks default, else the first) and names unique within it.
+// settle makes names unique within a group and leaves at most one
+// default track: the first the source marks default. An audio group
+// always gets one (the first track when the source marks none); subtitles
+// marked by none stay off until the viewer picks them.
 func settle(ts []Track) []Track {
 	def := -1
 	for i, t := range ts {
@@ -248,7 +250,7 @@ func settle(ts []Track) []Track {
 			def = i
 		}
 	}
-	if def < 0 && len(ts) > 0 {
+	if def < 0 && len(ts) > 0 && ts[0].Type == "audio" {
 		def = 0
 	}
 	seen := map[string]int{}
