@@ -97,7 +97,7 @@ func (n NotCarried) String() string {
 	if n.File != "" {
 		what = filepath.Base(n.File)
 	}
-	desc := strings.TrimSpace(strings.Join([]string{n.Type, n.Codec, n.Language}, " "))
+	desc := strings.Join(strings.Fields(n.Type+" "+n.Codec+" "+n.Language), " ")
 	return fmt.Sprintf("%s (%s) not carried: %s", what, desc, n.Reason)
 }
 
