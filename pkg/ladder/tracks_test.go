@@ -144,7 +144,8 @@ func TestRunMultiLanguage(t *testing.T) {
 	}
 	root := t.TempDir()
 	var notes []string
-	res, err := Run(context.Background(), Config{Input: input, OutDir: root, Catalog: openCatalog(t, root), Ladder: small, SegmentTime: 2,
+	db := openCatalog(t, root)
+	res, err := Run(context.Background(), Config{Input: input, OutDir: root, Catalog: db, Ladder: small, SegmentTime: 2,
 		OnEvent: func(e Event) {
 			if e.Message != "" {
 				notes = append(notes, e.Message)
@@ -161,6 +162,10 @@ func TestRunMultiLanguage(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("the run does not mention %s:\n%s", want, all)
 		}
+	}
+	ms, nc, err := db.TrackMedia(context.Background(), res.TrackID)
+	if err != nil || len(ms) != 4 || len(nc) != 1 || nc[0].Type != "attachment" {
+		t.Errorf("catalog media %+v, not carried %+v, %v", ms, nc, err)
 	}
 	m, err := hls.ReadMaster(res.Master)
 	if err != nil {
