@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/ladder"
 	"github.com/veza-media/veza/pkg/live"
 )
 
@@ -29,6 +30,9 @@ type LiveOptions struct {
 	live.Config
 	// CatalogPath is --catalog; empty means OUTDIR/veza.db.
 	CatalogPath string
+	// LadderName is --ladder: a built-in ladder or a YAML file, resolved
+	// into Config.Ladder.
+	LadderName string
 	// MaxLive is --max-live: the live jobs allowed to write OUTDIR at once
 	// (0: no limit).
 	MaxLive int
@@ -41,7 +45,9 @@ const liveHelp = "Live sources — srt:// (add ?mode=listener to listen), udp://
 	"program dates on every segment, old segments deleted only once players cannot need them. The\n" +
 	"source is re-encoded to H.264/AAC with a keyframe at every segment unless --copy. The job ends\n" +
 	"with EXT-X-ENDLIST when the source ends or sends nothing for --idle-timeout; --reconnect waits\n" +
-	"for it to come back instead. The catalog shows the track as live while it runs."
+	"for it to come back instead. The catalog shows the track as live while it runs. --ladder\n" +
+	"(video, audio, replay or a YAML file) encodes every rung the source's size allows into\n" +
+	"<OUTDIR>/<track>/live/<rung>/ with a live master, <OUTDIR>/<track>/live/master.m3u8."
 
 // liveFlags adds the flags only live sources use.
 func liveFlags(cmd *cobra.Command, o *LiveOptions) {
@@ -52,10 +58,11 @@ func liveFlags(cmd *cobra.Command, o *LiveOptions) {
 	fl.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "live: give up when the source has not started (or come back) after this long (0: wait)")
 	fl.BoolVar(&o.Reconnect, "reconnect", false, "live: wait for a lost source to come back and continue after a discontinuity")
 	fl.StringVar(&o.Record, "record", "", "live: also keep the raw input in this MPEG-TS file")
+	fl.StringVar(&o.LadderName, "ladder", "", "live: encode a live ladder (video, audio, replay or a YAML file) with a live master")
 	fl.IntVar(&o.MaxLive, "max-live", 0, "live: refuse to start when this many live jobs write OUTDIR already (0: no limit)")
 }
 
-var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live"}
+var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live", "ladder"}
 
 // liveShared are the flags of `veza segment` that live sources use too.
 var liveShared = []string{"output", "segment-time", "format", "copy", "encode", "track", "catalog", "force", "preset", "timeout"}
@@ -107,6 +114,15 @@ func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *
 		return usageErrorf("--reconnect: a pipe cannot come back; it ends with stdin")
 	case fl.Changed("event") && fl.Changed("window"):
 		return usageErrorf("--event keeps every segment: it takes no --window")
+	case o.LadderName != "" && copyOnly:
+		return usageErrorf("--ladder encodes every rung: it takes no --copy")
+	}
+	if o.LadderName != "" {
+		l, err := ladder.Resolve(o.LadderName)
+		if err != nil {
+			return usageErrorf("--ladder: %v", err)
+		}
+		o.Ladder = &l
 	}
 	o.Input, o.OutDir, o.CatalogPath, o.TrackID = input, shared.OutDir, shared.Catalog, shared.TrackID
 	o.Preset, o.Force = shared.Preset, shared.Force
@@ -200,6 +216,13 @@ func liveLogger(io *IOStreams) func(live.Event) {
 				parts[i] = s.String()
 			}
 			io.Logf("live: input %s; output CODECS %q", strings.Join(parts, ", "), e.Codecs)
+		case live.LadderPlanned:
+			io.Logf("live: ladder %s: %s", e.Ladder, strings.Join(e.Renditions, ", "))
+			for _, d := range e.Dropped {
+				io.Logf("live: left out %s", d)
+			}
+		case live.MasterWritten:
+			io.Logf("live: master %s", e.Path)
 		case live.SegmentPublished:
 			io.Debugf("segment %d %s (%.3f s) published %.1f ms after it was written", e.Sequence, filepath.Base(e.Path),
 				e.Duration, float64(e.Latency.Microseconds())/1000)

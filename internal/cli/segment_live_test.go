@@ -36,6 +36,10 @@ func TestSegmentLiveFlags(t *testing.T) {
 		o.TrackID != "cam1" || o.CatalogPath != "c.db" || !o.Force {
 		t.Errorf("flags: %+v", o)
 	}
+	if o, err = run("udp://127.0.0.1:5000", "-o", "out", "--ladder", "audio"); err != nil || o.Ladder == nil ||
+		o.Ladder.Name != "audio" || len(o.Ladder.Rungs) == 0 {
+		t.Errorf("--ladder audio: %+v %v", o, err)
+	}
 	if o, err = run("-", "-o", "out", "--event"); err != nil || !o.Event || o.Input != "-" {
 		t.Errorf("stdin with --event: %+v %v", o, err)
 	}
@@ -49,6 +53,8 @@ func TestSegmentLiveFlags(t *testing.T) {
 		{"udp://127.0.0.1:5000", "-o", "out", "--segment-time", "0"},
 		{"-", "-o", "out", "--reconnect"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--loudness", "-14"},
+		{"udp://127.0.0.1:5000", "-o", "out", "--ladder", "nope"},
+		{"udp://127.0.0.1:5000", "-o", "out", "--ladder", "video", "--copy"},
 	} {
 		if _, err := run(bad...); exitCode(err) != ExitUsage {
 			t.Errorf("%v: %v, want a usage error", bad, err)

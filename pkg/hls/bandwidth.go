@@ -126,3 +126,10 @@ type RemoteURIError struct{ URI string }
 func (e *RemoteURIError) Error() string {
 	return fmt.Sprintf("URI %q is remote: only local files can be checked", clip(e.URI))
 }
+
+// PeakAndAverage is MeasureBandwidth's arithmetic on segment sizes (bytes)
+// and durations (seconds) already known, such as those of a live window
+// sampled over time.
+func PeakAndAverage(sizes []int64, durs []float64, target int) (peak, average int64) {
+	return peakAndAverage(sizes, durs, target)
+}

@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -106,8 +107,16 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		if p.Deinterlace {
 			chain = append(chain, "bwdif=mode=send_frame")
 		}
-		chain = append(chain, "fps="+p.FPS.String(), "format=yuv420p")
+		if p.ResampleFPS {
+			chain = append(chain, "fps="+p.FPS.String())
+		}
+		if p.ConvertPixels || p.Deinterlace {
+			chain = append(chain, "format=yuv420p")
+		}
 		vsrc += strings.Join(chain, ",")
+		if len(chain) == 0 {
+			sep = ""
+		}
 		if trim {
 			graph = append(graph, vsrc+"[vpre]")
 			vsrc, sep = "[vcut]", ""
@@ -195,7 +204,7 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 				m = l
 			}
 			o.Maps = append(o.Maps, m)
-			o.Args = append(o.Args, audioArgs(r)...)
+			o.Args = append(o.Args, p.audioArgs(r)...)
 		}
 		cmd.Outputs = append(cmd.Outputs, o)
 	}
@@ -223,11 +232,24 @@ func (p *Plan) videoArgs(r Rendition, enc Encoding) []string {
 	return a
 }
 
-func audioArgs(r Rendition) []string {
+// audioArgs encodes a rung's sound. The source's channel count and sample
+// rate are kept when they fit (a mono source stays mono: upmixing it
+// would double the encoder's work for nothing); more than two channels are
+// mixed down to stereo, unusual rates converted, and a rung's own
+// AudioChannels wins.
+func (p *Plan) audioArgs(r Rendition) []string {
 	codec := map[string]string{"aac": "aac", "mp3": "libmp3lame", "opus": "libopus"}[r.AudioCodec]
-	rateHz := "48000"
-	if r.AudioCodec == "mp3" {
-		rateHz = "44100"
+	a := []string{"-c:a", codec, "-b:a", strconv.Itoa(r.AudioBitrate) + "k"}
+	if ch := cmp.Or(r.AudioChannels, p.AudioChannels); ch > 0 {
+		a = append(a, "-ac", strconv.Itoa(ch))
 	}
-	return []string{"-c:a", codec, "-b:a", strconv.Itoa(r.AudioBitrate) + "k", "-ac", "2", "-ar", rateHz}
+	switch {
+	case r.AudioCodec == "opus":
+		// libopus resamples to 48 kHz itself.
+	case p.AudioRate > 0 && r.AudioCodec == "mp3":
+		a = append(a, "-ar", "44100")
+	case p.AudioRate > 0:
+		a = append(a, "-ar", strconv.Itoa(p.AudioRate))
+	}
+	return a
 }

@@ -18,7 +18,7 @@ func TestBuildSharesOneDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.Build(p.Renditions, "out", Encoding{})
-	want := "[0:v:0]bwdif=mode=send_frame,fps=25,format=yuv420p,split=3[s0][s1][s2];" +
+	want := "[0:v:0]bwdif=mode=send_frame,format=yuv420p,split=3[s0][s1][s2];" +
 		"[s0]scale=1024:576:flags=bicubic,setsar=1[v0];[s1]scale=854:480:flags=bicubic,setsar=1[v1];[s2]scale=640:360:flags=bicubic,setsar=1[v2]"
 	if c.FilterComplex != want {
 		t.Errorf("graph\n got %s\nwant %s", c.FilterComplex, want)
@@ -86,5 +86,29 @@ func TestSpreadBalances(t *testing.T) {
 	}
 	if g := spread(p.Renditions, 4); len(g) != 4 || len(g[3]) != 1 {
 		t.Errorf("4 processes: %v", g)
+	}
+}
+
+// TestBuildPaysOnlyForWhatTheSourceNeeds: retiming and pixel conversion
+// buy correctness for VFR or non-4:2:0 sources and cost nothing on a
+// constant-rate yuv420p one.
+func TestBuildPaysOnlyForWhatTheSourceNeeds(t *testing.T) {
+	l := Ladder{Name: "x", Rungs: []Rung{{Name: "a", Height: 360, Bitrate: 700}, {Name: "b", Height: 240, Bitrate: 400}}}
+	for _, tc := range []struct {
+		src  Source
+		head string
+	}{
+		{Source{HasVideo: true, Width: 640, Height: 360, FrameRate: 30, PixFmt: "yuv420p"}, "[0:v:0]split=2"},
+		{Source{HasVideo: true, Width: 640, Height: 360, FrameRate: 30, PixFmt: "yuv420p", VFR: true}, "[0:v:0]fps=30,split=2"},
+		{Source{HasVideo: true, Width: 640, Height: 360, FrameRate: 30, PixFmt: "yuv422p10le"}, "[0:v:0]format=yuv420p,split=2"},
+		{Source{HasVideo: true, Width: 640, Height: 360, FrameRate: 120, PixFmt: "yuv420p"}, "[0:v:0]fps=60,split=2"},
+	} {
+		p, err := NewPlan(tc.src, l, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := p.Build(p.Renditions, "o", Encoding{}).FilterComplex; !strings.HasPrefix(g, tc.head) {
+			t.Errorf("%+v: graph %s, want it to start %s", tc.src, g, tc.head)
+		}
 	}
 }

@@ -23,7 +23,7 @@ func TestBuildConditioned(t *testing.T) {
 	}
 	p.Conditioning = audio.Filters{Keep: gapKeep, AudioFilter: loud}
 	c := p.Build(p.Renditions, "out", Encoding{})
-	want := "[0:v:0]fps=25,format=yuv420p[vpre];" +
+	want := "[0:v:0]format=yuv420p[vpre];" +
 		audio.TrimGraph(gapKeep, "[vpre]", "[0:a:0]", "[vcut]", "[acut]") + ";" +
 		"[vcut]split=2[s0][s1];[s0]scale=426:240:flags=bicubic,setsar=1[v0];[s1]scale=214:120:flags=bicubic,setsar=1[v1];" +
 		"[acut]" + loud + ",asplit=2[a0][a1]"
@@ -77,9 +77,27 @@ func TestReplayLadder(t *testing.T) {
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	args := strings.Join(audioArgs(Rendition{Rung: r.Rungs[0]}), " ")
-	if args != "-c:a libmp3lame -b:a 256k -ac 2 -ar 44100" {
-		t.Errorf("args %s", args)
+	for _, tc := range []struct {
+		src  Source
+		rung Rung
+		want string
+	}{
+		// A source that fits is kept as it is: a mono show stays mono.
+		{Source{HasAudio: true, AudioChannels: 1, AudioRate: 48000}, r.Rungs[0], "-c:a libmp3lame -b:a 256k"},
+		{Source{HasAudio: true, AudioChannels: 2, AudioRate: 44100}, r.Rungs[0], "-c:a libmp3lame -b:a 256k"},
+		// 5.1 at 96 kHz is mixed down to stereo at MP3's 44.1 kHz.
+		{Source{HasAudio: true, AudioChannels: 6, AudioRate: 96000}, r.Rungs[0], "-c:a libmp3lame -b:a 256k -ac 2 -ar 44100"},
+		// A rung that asks for stereo gets it.
+		{Source{HasAudio: true, AudioChannels: 1, AudioRate: 48000}, Rung{Name: "s", AudioCodec: "aac", AudioBitrate: 128, AudioChannels: 2}, "-c:a aac -b:a 128k -ac 2"},
+		{Source{HasAudio: true, AudioChannels: 2, AudioRate: 32000}, Rung{Name: "s", AudioCodec: "aac", AudioBitrate: 128}, "-c:a aac -b:a 128k -ar 48000"},
+	} {
+		p, err := NewPlan(tc.src, Ladder{Name: "x", Rungs: []Rung{tc.rung}}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if args := strings.Join(p.audioArgs(p.Renditions[0]), " "); args != tc.want {
+			t.Errorf("%+v: args %s, want %s", tc.src, args, tc.want)
+		}
 	}
 }
 

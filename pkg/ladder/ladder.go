@@ -38,6 +38,10 @@ type Rung struct {
 	// AudioBitrate is the audio bit rate in kbit/s; 0 drops audio from a
 	// video rung. An audio rung needs one.
 	AudioBitrate int `yaml:"audio_bitrate,omitempty" json:"audio_bitrate,omitempty"`
+	// AudioChannels forces the rung's channel count (2 upmixes a mono
+	// source to stereo); 0, the default, keeps the source's, mixing more
+	// than two down to stereo.
+	AudioChannels int `yaml:"audio_channels,omitempty" json:"audio_channels,omitempty"`
 }
 
 // IsVideo says whether the rung encodes pictures.

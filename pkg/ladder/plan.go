@@ -23,7 +23,12 @@ type Source struct {
 	VFR       bool
 	// Interlaced sources are deinterlaced before scaling.
 	Interlaced bool
-	Duration   float64
+	// PixFmt is the video's pixel format ("yuv420p").
+	PixFmt   string
+	Duration float64
+	// AudioChannels and AudioRate describe the first audio stream; 0 when
+	// unknown.
+	AudioChannels, AudioRate int
 }
 
 // DisplaySize is the picture as it should be shown: SAR applied to the
@@ -77,6 +82,15 @@ type Plan struct {
 	GOP int
 	// Deinterlace is set for interlaced sources.
 	Deinterlace bool
+	// ResampleFPS is set when the source's frames must be retimed to FPS
+	// (a variable or different frame rate); ConvertPixels when its pixel
+	// format is not yuv420p. A source that needs neither pays for neither.
+	ResampleFPS, ConvertPixels bool
+	// AudioChannels is the channel count every rung's audio gets unless
+	// the rung says otherwise: the source's, with more than two mixed
+	// down to stereo; 0 leaves it to ffmpeg. AudioRate is the sample rate
+	// to convert to, 0 when the source's (44.1 or 48 kHz) is kept.
+	AudioChannels, AudioRate int
 	// Audio says whether renditions carry audio.
 	Audio bool
 	// AudioStream is which of the source's audio streams muxed renditions
@@ -117,6 +131,12 @@ func NewPlan(src Source, l Ladder, segmentTime float64) (*Plan, error) {
 		return nil, fmt.Errorf("source has neither video nor audio")
 	}
 	p := &Plan{Ladder: l.Name, SegmentTime: segmentTime, Audio: src.HasAudio}
+	if src.AudioChannels > 2 {
+		p.AudioChannels = 2 // ABR rungs carry stereo; a 5.1 mix is not upmixed nor kept
+	}
+	if src.AudioRate != 0 && src.AudioRate != 44100 && src.AudioRate != 48000 {
+		p.AudioRate = 48000
+	}
 	if l.IsAudio() {
 		if !src.HasAudio {
 			return nil, fmt.Errorf("ladder %q is audio only but the source has no audio", l.Name)
@@ -130,6 +150,8 @@ func NewPlan(src Source, l Ladder, segmentTime float64) (*Plan, error) {
 		return nil, fmt.Errorf("ladder %q: %w", l.Name, ErrNoVideo)
 	}
 	p.FPS = outputRate(src.FrameRate)
+	p.ResampleFPS = src.VFR || src.FrameRate <= 0 || math.Abs(src.FrameRate-p.FPS.Float()) > 0.001
+	p.ConvertPixels = src.PixFmt != "yuv420p"
 	// A keyframe at every segment boundary and at least every 2 s
 	// (HLS-RULES S2): the segment time split into equal parts of at most 2 s.
 	keyEvery := segmentTime / math.Ceil(segmentTime/MaxKeyframeInterval)

@@ -38,7 +38,7 @@ const (
 
 // planVersion changes whenever planning or encoder settings change in a way
 // that makes earlier output stale.
-const planVersion = "2"
+const planVersion = "3"
 
 // Config is one run of Run or Segment for one input.
 type Config struct {
@@ -146,9 +146,24 @@ type Result struct {
 	Elapsed    float64      `json:"elapsed"`
 	// Loudness reports the loudness and silence processing, when asked for.
 	Loudness *audio.Report `json:"loudness,omitempty"`
+	// Phases is where the wall time went, in seconds.
+	Phases Phases `json:"phases"`
 	// Damage is what ffmpeg reported of a damaged but decodable source;
 	// nil when it decoded cleanly.
 	Damage *encode.Damaged `json:"damage,omitempty"`
+}
+
+// Phases splits a run's wall time: probing the source; hashing it and
+// asking ffmpeg its version (what is left of it after the probe, which
+// runs alongside); deciding what to resume and recording the track;
+// encoding (with finalising each playlist and measuring its rendition);
+// publishing (I-frame playlists, the master and MPD, keys, loudness).
+type Phases struct {
+	Probe   float64 `json:"probe"`
+	Hash    float64 `json:"hash"`
+	Resume  float64 `json:"resume"`
+	Encode  float64 `json:"encode"`
+	Publish float64 `json:"publish"`
 }
 
 // Variant is one rendition as the master playlist describes it.
@@ -278,6 +293,7 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err != nil {
 		return nil, err
 	}
+	probed := time.Now()
 	enc := cfg.Encoding.withDefaults()
 	p, sound, planWhy, err := plan(ctx, src, enc)
 	if err == nil {
@@ -325,12 +341,17 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err != nil {
 		return nil, err
 	}
+	r.Phases.Probe = probed.Sub(start).Seconds()
+	r.Phases.Hash = time.Since(probed).Seconds()
+	phase := time.Now()
+	lap := func(d *float64) { now := time.Now(); *d = now.Sub(phase).Seconds(); phase = now }
 	run.ffmpegVersion = version
 
 	todo, fps, err := run.resume(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
+	lap(&r.Phases.Resume)
 	if r.UpToDate {
 		run.loudnessFromCatalog(ctx)
 		run.damageFromCatalog(ctx)
@@ -340,6 +361,7 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err := run.encode(ctx, todo, fps, planWhy); err != nil {
 		return r, err
 	}
+	lap(&r.Phases.Encode)
 	if len(todo) == 0 {
 		// Nothing was decoded: an earlier report stands.
 		run.damageFromCatalog(ctx)
@@ -349,6 +371,7 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if err := run.publish(ctx); err != nil {
 		return r, err
 	}
+	lap(&r.Phases.Publish)
 	r.Elapsed = time.Since(start).Seconds()
 	return r, nil
 }

@@ -74,6 +74,10 @@ func SourceFromProbe(r *ffprobe.Result) Source {
 		s.FrameRate = v.FrameRate
 		s.VFR = v.VFR
 		s.Interlaced = v.Interlaced
+		s.PixFmt = v.PixFmt
+	}
+	if a := r.Audio(); a != nil {
+		s.AudioChannels, s.AudioRate = a.Channels, a.SampleRate
 	}
 	return s
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/catalog"
+	"github.com/veza-media/veza/pkg/ladder"
 )
 
 // Defaults of Config.
@@ -53,6 +54,13 @@ type Config struct {
 	TrackID string
 	// Rendition names the rendition and its folder. It defaults to "live".
 	Rendition string
+	// Ladder, when set, makes the job a live ladder: one ffmpeg decodes the
+	// source once and encodes every rung the source's size allows (see
+	// ladder.NewPlan), with keyframes aligned at every segment boundary,
+	// into OutDir/<TrackID>/<Rendition>/<rung>/index.m3u8, and a live
+	// master beside them (master.m3u8) once every rung has its first
+	// segment. Mode must be ModeEncode.
+	Ladder *ladder.Ladder
 	// Mode defaults to ModeEncode.
 	Mode Mode
 	// Preset is the x264 preset when encoding. It defaults to "veryfast".
@@ -136,6 +144,14 @@ func (c *Config) defaults() error {
 	case ModeEncode, ModeCopy:
 	default:
 		return fmt.Errorf("live: mode %q: use encode or copy", c.Mode)
+	}
+	if c.Ladder != nil {
+		if c.Mode != ModeEncode {
+			return fmt.Errorf("live %q: %w", Redact(c.Input), ErrLadderCopy)
+		}
+		if err := c.Ladder.Validate(); err != nil {
+			return fmt.Errorf("live %q: ladder %q: %w", Redact(c.Input), c.Ladder.Name, err)
+		}
 	}
 	if c.Preset == "" {
 		c.Preset = DefaultPreset

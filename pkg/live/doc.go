@@ -28,6 +28,17 @@
 // (a report file, FFREPORT), because a live source cannot be probed twice;
 // the output's CODECS string from ffprobe on the first segment.
 //
+// With Config.Ladder the job is a live ladder: a receiving ffmpeg relays the
+// source unchanged through a FIFO to one encoding ffmpeg, started once the
+// source's size is known so that no rung is above it; that one decode feeds
+// every rung, keyframes forced at every segment boundary in all of them.
+// Each rung's window is published as one rendition's is, into
+// <Rendition>/<rung>/index.m3u8, with the same sequence numbers and
+// discontinuities, and a live master beside them is written once, when
+// every rung has its first segment: BANDWIDTH from the rung's ceiling and
+// AVERAGE-BANDWIDTH from its target, each plus the overhead measured in
+// that segment, CODECS from ffprobe of it.
+//
 // A Limiter caps how many live jobs run at once, in one process or across
 // the processes sharing a folder, and refuses the next with ErrCapacity.
 package live

@@ -4,11 +4,12 @@ import (
 	"time"
 
 	"github.com/veza-media/veza/pkg/encode"
+	"github.com/veza-media/veza/pkg/hls"
 )
 
 // Event is something that happened during a live job. The concrete types
-// are Waiting, Receiving, InputDetected, SegmentPublished, SourceLost,
-// Warning and FFmpeg.
+// are Waiting, Receiving, InputDetected, SegmentPublished,
+// LadderPlanned, MasterWritten, SourceLost, Warning and FFmpeg.
 type Event interface {
 	// Type is the event's name: "waiting", "receiving", ...
 	Type() string
@@ -33,7 +34,10 @@ type Receiving struct {
 // opened the source, and the codecs of the HLS output, read from its first
 // segment (the RFC 6381 CODECS string the catalog records).
 type InputDetected struct {
-	Run     int           `json:"run"`
+	Run int `json:"run"`
+	// Rendition is the output the codecs are of.
+	Rendition string `json:"rendition,omitempty"`
+	// Streams are the source's, reported with the first rendition's codecs.
 	Streams []InputStream `json:"streams"`
 	// Codecs is the output's CODECS string ("avc1.64000d,mp4a.40.2"); empty
 	// when the segment could not be probed.
@@ -45,6 +49,8 @@ type InputDetected struct {
 // SegmentPublished says a segment was added to the public playlist, which
 // was rewritten, and recorded in the catalog.
 type SegmentPublished struct {
+	// Rendition is the rendition whose playlist named the segment.
+	Rendition string `json:"rendition"`
 	// Sequence is the segment's media sequence number (the catalog index).
 	Sequence uint64 `json:"sequence"`
 	Path     string `json:"path"`
@@ -72,6 +78,22 @@ type SourceLost struct {
 	Reconnecting bool   `json:"reconnecting"`
 }
 
+// LadderPlanned says which rungs of a live ladder the source allows: the
+// renditions, highest first, and the rungs left out and why. It comes once,
+// when the source first sends.
+type LadderPlanned struct {
+	Ladder     string   `json:"ladder"`
+	Renditions []string `json:"renditions"`
+	Dropped    []string `json:"dropped,omitempty"`
+}
+
+// MasterWritten says the live master playlist of a ladder was written: once
+// every rendition had its first segment, and never again while the job runs.
+type MasterWritten struct {
+	Path     string        `json:"path"`
+	Variants []hls.Variant `json:"variants"`
+}
+
 // Warning is something the job survived but a person should know.
 type Warning struct {
 	Message string `json:"message"`
@@ -88,5 +110,7 @@ func (Receiving) Type() string        { return "receiving" }
 func (InputDetected) Type() string    { return "input_detected" }
 func (SegmentPublished) Type() string { return "segment_published" }
 func (SourceLost) Type() string       { return "source_lost" }
+func (LadderPlanned) Type() string    { return "ladder_planned" }
+func (MasterWritten) Type() string    { return "master_written" }
 func (Warning) Type() string          { return "warning" }
 func (FFmpeg) Type() string           { return "ffmpeg" }

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/veza-media/veza/pkg/encode"
 )
 
 // Exposure says, for a live source veza listens for, whether the listening
@@ -81,4 +83,32 @@ func Redact(input string) string {
 		}
 	}
 	return scheme + "://" + base + "?" + strings.Join(parts, "&")
+}
+
+// redactArgs is an ffmpeg command line with the secrets of its URLs hidden,
+// for events and the catalog.
+func redactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = Redact(a)
+	}
+	return out
+}
+
+// redactEvent hides the input URL's secrets in the lines ffmpeg logs: they
+// quote the input ("srt://…?passphrase=…: Connection refused").
+func redactEvent(ev encode.Event, input string) encode.Event {
+	shown := Redact(input)
+	if shown == input {
+		return ev
+	}
+	switch e := ev.(type) {
+	case encode.Error:
+		e.Line = strings.ReplaceAll(e.Line, input, shown)
+		return e
+	case encode.Warning:
+		e.Line = strings.ReplaceAll(e.Line, input, shown)
+		return e
+	}
+	return ev
 }

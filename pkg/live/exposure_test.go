@@ -3,6 +3,8 @@ package live
 import (
 	"strings"
 	"testing"
+
+	"github.com/veza-media/veza/pkg/encode"
 )
 
 func TestExposure(t *testing.T) {
@@ -63,4 +65,23 @@ func FuzzRedact(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLiveSecretsStayOut: an SRT passphrase in the source URL never reaches
+// events, errors or the catalog; ffmpeg's own lines quoting the URL are
+// redacted too.
+func TestLiveSecretsStayOut(t *testing.T) {
+	in := "srt://127.0.0.1:9?mode=caller&passphrase=topsecret123&timeout=1000"
+	args := redactArgs([]string{"-i", in})
+	if strings.Contains(strings.Join(args, " "), "topsecret123") {
+		t.Errorf("args keep the passphrase: %q", args)
+	}
+	ev := redactEvent(encode.Error{Line: in + ": Connection refused"}, in)
+	if strings.Contains(ev.(encode.Error).Line, "topsecret123") || !strings.Contains(ev.(encode.Error).Line, "Connection refused") {
+		t.Errorf("event line %q", ev.(encode.Error).Line)
+	}
+	ev = redactEvent(encode.Warning{Line: "[srt @ 0x1] " + in + " slow"}, in)
+	if strings.Contains(ev.(encode.Warning).Line, "topsecret123") {
+		t.Errorf("warning line %q", ev.(encode.Warning).Line)
+	}
 }

@@ -644,3 +644,41 @@ func videoFrames(t *testing.T, path string) int {
 	}
 	return n
 }
+
+// TestSRTPassphraseNotLeaked runs an SRT caller with a passphrase towards
+// a port where nobody answers: the events, the error and the catalog must
+// not hold the passphrase.
+func TestSRTPassphraseNotLeaked(t *testing.T) {
+	needFFmpeg(t)
+	t.Parallel()
+	out := t.TempDir()
+	db := openCatalog(t, out)
+	ev := newEvents(t)
+	cfg := Config{Input: fmt.Sprintf("srt://127.0.0.1:%d?mode=caller&passphrase=topsecret123", freePort(t)), OutDir: out,
+		Catalog: db, TrackID: "secret", WaitTimeout: 2 * time.Second, IdleTimeout: time.Second, Preset: "ultrafast", OnEvent: ev.add}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := Run(ctx, cfg)
+	var seen strings.Builder
+	if err != nil {
+		seen.WriteString(err.Error())
+	}
+	ev.mu.Lock()
+	for _, e := range ev.all {
+		fmt.Fprintf(&seen, "%+v\n", e)
+	}
+	ev.mu.Unlock()
+	jobs, _ := db.Jobs(context.Background(), catalog.JobFilter{TrackID: "secret"})
+	for _, j := range jobs {
+		fmt.Fprintf(&seen, "%+v\n", j)
+	}
+	if tr, err := db.Track(context.Background(), "secret"); err == nil {
+		fmt.Fprintf(&seen, "%+v\n", tr)
+	}
+	if strings.Contains(seen.String(), "topsecret123") {
+		t.Fatalf("the passphrase leaked:\n%s", seen.String())
+	}
+	if !strings.Contains(seen.String(), "passphrase=REDACTED") {
+		t.Fatalf("nothing mentions the source at all:\n%s", seen.String())
+	}
+}

@@ -27,9 +27,11 @@ type Result struct {
 	TrackID   string `json:"track_id"`
 	Rendition string `json:"rendition"`
 	JobID     string `json:"job_id"`
-	// Playlist is the public media playlist.
-	Playlist string         `json:"playlist"`
-	Status   catalog.Status `json:"status"`
+	// Playlist is the public media playlist, or a ladder's live master.
+	Playlist string `json:"playlist"`
+	// Renditions are a ladder's renditions, highest first.
+	Renditions []string       `json:"renditions,omitempty"`
+	Status     catalog.Status `json:"status"`
 	// Reason says why the job ended: "source ended", "no data for 10s",
 	// "interrupted", ...
 	Reason string `json:"reason"`
@@ -81,7 +83,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Limiter != nil {
 		release, err := cfg.Limiter.Acquire()
 		if err != nil {
-			return nil, fmt.Errorf("live %q: %w", cfg.Input, err)
+			return nil, fmt.Errorf("live %q: %w", Redact(cfg.Input), err)
 		}
 		defer release()
 	}
@@ -98,30 +100,27 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // own state is an attempt (cur). Its state is shared between the encode
 // callback, the watchdog and the codec detection, under mu.
 type runner struct {
-	cfg      Config
-	dir      string // rendition folder
-	playlist string
-	work     string // private folder: ffmpeg's playlist, logs, the stdin FIFO
-	rec      *recorder.Recorder
-	version  string // ffmpeg's
+	cfg     Config
+	work    string // private folder: ffmpeg's playlists, logs, the stdin FIFO
+	rec     *recorder.Recorder
+	version string // ffmpeg's
 
 	mu     sync.Mutex
-	win    *window
+	outs   []*output // the renditions published; a ladder's appear with its plan
 	track  catalog.Track
-	rend   catalog.Rendition // PlaylistPath is the file on disk, as recorder takes it
-	catJob *recorder.Job     // the catalog job
+	catJob *recorder.Job // the catalog job
 	res    Result
 	catErr error
 	detect sync.WaitGroup
 
+	// A live ladder (Config.Ladder): where it goes and its plan, made when
+	// the source first sends.
+	abr *ladderRun
+
 	// Across the job's runs.
-	waitSince   time.Time   // when the job started waiting for the source
-	discPending bool        // the next segment follows a reconnection
-	nextSeq     uint64      // media sequence number of the next segment
-	queue       []published // recorded, waiting for the playlist
-	lastPublish time.Time
-	nextNumber  int  // ffmpeg's -start_number for the next run
-	anyData     bool // some run received data
+	waitSince  time.Time // when the job started waiting for the source
+	nextNumber int       // ffmpeg's -start_number for the next run
+	anyData    bool      // some run received data
 
 	cur *attempt // the current run
 }
@@ -132,24 +131,23 @@ var ErrStreamExists = errors.New("an earlier stream's output exists")
 
 func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: cfg.CatalogRoot}}
-	r.dir = filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
-	r.playlist = filepath.Join(r.dir, layout.Playlist)
-	r.win = newWindow(cfg.Window, cfg.SegmentTime, cfg.Mode == ModeEncode)
-	if cfg.Event {
-		r.win = newWindow(0, cfg.SegmentTime, cfg.Mode == ModeEncode)
+	dir := filepath.Join(cfg.OutDir, cfg.TrackID, cfg.Rendition)
+	r.res = Result{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Playlist: filepath.Join(dir, layout.Playlist), Record: cfg.Record}
+	if cfg.Ladder != nil {
+		r.abr = &ladderRun{dir: dir, master: filepath.Join(dir, layout.Master)}
+		r.res.Playlist = r.abr.master
 	}
-	r.res = Result{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Playlist: r.playlist, Record: cfg.Record}
 
 	if cfg.Record != "" {
 		if _, err := os.Stat(cfg.Record); err == nil {
-			return nil, fmt.Errorf("live %q: record file %q exists; give a new name", cfg.Input, cfg.Record)
+			return nil, fmt.Errorf("live %q: record file %q exists; give a new name", Redact(cfg.Input), cfg.Record)
 		}
 	}
-	if _, err := os.Stat(r.playlist); err == nil {
+	if _, err := os.Stat(r.res.Playlist); err == nil {
 		if !cfg.Force {
-			return nil, fmt.Errorf("live %q: %s: %w (track %q)", cfg.Input, r.playlist, ErrStreamExists, cfg.TrackID)
+			return nil, fmt.Errorf("live %q: %s: %w (track %q)", Redact(cfg.Input), r.res.Playlist, ErrStreamExists, cfg.TrackID)
 		}
-		if err := r.clearOld(ctx); err != nil {
+		if err := r.clearOld(ctx, dir); err != nil {
 			return nil, err
 		}
 	}
@@ -158,21 +156,27 @@ func newRunner(ctx context.Context, cfg Config) (*runner, error) {
 		return nil, err
 	}
 	r.version = v
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("live %q: %w", cfg.Input, err)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("live %q: %w", Redact(cfg.Input), err)
 	}
 	r.work, err = os.MkdirTemp("", "veza-live-")
 	if err != nil {
 		return nil, err
 	}
+	if r.abr == nil {
+		r.outs = []*output{newOutput(cfg.Rendition, dir, r.work, cfg)}
+	}
 	return r, nil
 }
 
-// clearOld removes an earlier stream's playlist, segments and catalog rows
-// (--force).
-func (r *runner) clearOld(ctx context.Context) error {
-	old, _ := filepath.Glob(filepath.Join(r.dir, layout.SegmentGlob(layout.TS)))
-	for _, p := range append(old, r.playlist) {
+// clearOld removes an earlier stream's playlists, segments and catalog
+// rows from dir (--force): its one rendition, or a ladder's rungs.
+func (r *runner) clearOld(ctx context.Context, dir string) error {
+	if r.abr != nil {
+		return r.clearOldLadder(ctx)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, layout.SegmentGlob(layout.TS)))
+	for _, p := range append(old, filepath.Join(dir, layout.Playlist)) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -209,19 +213,26 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.track = catalog.Track{ID: cfg.TrackID, SourcePath: cfg.Input, Live: true}
-	// Nothing is known of the streams before the first segment is probed;
-	// ffmpeg is asked for the source's video.
-	r.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: recorder.Kind(0, "", catalog.KindVideo),
-		PlaylistPath: r.playlist, Status: catalog.StatusEncoding}
+	r.track = catalog.Track{ID: cfg.TrackID, SourcePath: Redact(cfg.Input), Live: true}
 	if err := r.rec.Track(bg, r.track); err != nil {
 		return nil, err
 	}
-	if err := r.rec.Rendition(bg, r.rend); err != nil {
-		return nil, err
+	// A ladder's renditions are known once the source sends (see plan);
+	// its job is not tied to one rendition.
+	jobRend := ""
+	if r.abr == nil {
+		o := r.outs[0]
+		// Nothing is known of the streams before the first segment is
+		// probed; ffmpeg is asked for the source's video.
+		o.rend = catalog.Rendition{TrackID: cfg.TrackID, Name: cfg.Rendition, Kind: recorder.Kind(0, "", catalog.KindVideo),
+			PlaylistPath: o.playlist, Status: catalog.StatusEncoding}
+		if err := r.rec.Rendition(bg, o.rend); err != nil {
+			return nil, err
+		}
+		jobRend = cfg.Rendition
 	}
-	job, err := r.rec.Start(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: cfg.Rendition, Kind: "live",
-		Args: first.Args(), FFmpegVersion: r.version})
+	job, err := r.rec.Start(bg, catalog.Job{TrackID: cfg.TrackID, Rendition: jobRend, Kind: "live",
+		Args: redactArgs(first.Args()), FFmpegVersion: r.version})
 	if err != nil {
 		return nil, err
 	}
@@ -246,8 +257,11 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		}
 		r.mu.Lock()
 		r.cur = &attempt{n: n, inputPath: job.Inputs[0].Path}
+		for _, o := range r.outs {
+			o.newRun()
+		}
 		r.res.Runs = n
-		r.emit(Waiting{Run: n, Input: cfg.Input, Args: job.Args()})
+		r.emit(Waiting{Run: n, Input: Redact(cfg.Input), Args: redactArgs(job.Args())})
 		r.mu.Unlock()
 
 		started := time.Now()
@@ -267,7 +281,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 		r.mu.Unlock()
 		if ctx.Err() != nil {
 			if errors.Is(context.Cause(ctx), errTimeout) {
-				return catalog.StatusTimeout, fmt.Sprintf("timed out after %s", cfg.Timeout), fmt.Errorf("live %q: %w after %s", cfg.Input, encode.ErrTimeout, cfg.Timeout)
+				return catalog.StatusTimeout, fmt.Sprintf("timed out after %s", cfg.Timeout), fmt.Errorf("live %q: %w after %s", Redact(cfg.Input), encode.ErrTimeout, cfg.Timeout)
 			}
 			return catalog.StatusCancelled, "interrupted", ctx.Err()
 		}
@@ -278,7 +292,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			case errors.Is(cause, errIdle), quiet:
 				reason = fmt.Sprintf("no data for %s", cfg.IdleTimeout)
 			case errors.As(err, &ee) && (ee.Kind == encode.KindNoSpace || ee.Kind == encode.KindPermissionDenied):
-				return catalog.StatusError, "output failed", fmt.Errorf("live %q: %s", cfg.Input, ee.Line)
+				return catalog.StatusError, "output failed", fmt.Errorf("live %q: %s", Redact(cfg.Input), ee.Line)
 			case err != nil:
 				reason = "source failed: " + firstLine(err)
 			}
@@ -286,7 +300,11 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			r.mu.Lock()
 			r.emit(SourceLost{Run: n, Reason: reason, Reconnecting: reconnect})
 			if reconnect {
-				r.discPending = true
+				// Every rendition takes the discontinuity at the same
+				// sequence number.
+				for _, o := range r.outs {
+					o.discPending = true
+				}
 				r.waitSince = time.Now()
 			}
 			r.mu.Unlock()
@@ -308,13 +326,13 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 			if err != nil && !errors.Is(err, context.Canceled) {
 				why += ": " + firstLine(err)
 			}
-			return catalog.StatusError, why, fmt.Errorf("live %q: %s", cfg.Input, why)
+			return catalog.StatusError, why, fmt.Errorf("live %q: %s", Redact(cfg.Input), why)
 		}
 		if !r.anyData && !cfg.Reconnect && time.Since(started) < quickExit {
 			if err == nil {
 				err = errors.New("ffmpeg ended at once")
 			}
-			return catalog.StatusError, "ffmpeg failed", fmt.Errorf("live %q: %w", cfg.Input, err)
+			return catalog.StatusError, "ffmpeg failed", fmt.Errorf("live %q: %w", Redact(cfg.Input), err)
 		}
 		// Still waiting: a read timeout, or a caller that found no
 		// listener. Try again, a little later each time a run fails fast.
@@ -329,7 +347,7 @@ func (r *runner) loop(ctx context.Context, job *encode.Job) (catalog.Status, str
 					return catalog.StatusDone, "source did not come back", nil
 				}
 				why := fmt.Sprintf("no data within %s", cfg.WaitTimeout)
-				return catalog.StatusError, why, fmt.Errorf("live %q: %s", cfg.Input, why)
+				return catalog.StatusError, why, fmt.Errorf("live %q: %s", Redact(cfg.Input), why)
 			}
 		}
 		select {
@@ -348,7 +366,9 @@ func (r *runner) runOnce(ctx context.Context, job *encode.Job) (error, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.watch(jctx, cancel, stop) })
 	n := r.cur.n
-	_ = os.Remove(r.workPlaylist()) // the previous run's
+	for _, o := range r.outs {
+		_ = os.Remove(o.work) // the previous run's
+	}
 	wg.Go(func() { r.follow(n, stop) })
 	var fifo string
 	if r.cfg.Input == "-" {
@@ -357,7 +377,12 @@ func (r *runner) runOnce(ctx context.Context, job *encode.Job) (error, error) {
 		// until Stdin returns (the pipe is not veza's to close).
 		go r.feed(fifo)
 	}
-	err := job.Run(jctx)
+	var err error
+	if r.abr != nil {
+		err = r.runLadder(jctx, n, job)
+	} else {
+		err = job.Run(jctx)
+	}
 	var cause error
 	if jctx.Err() != nil {
 		cause = context.Cause(jctx)
@@ -481,22 +506,30 @@ func (r *runner) job(n, startNumber int) (*encode.Job, error) {
 			return nil, fmt.Errorf("live: stdin FIFO: %w", err)
 		}
 	}
-	out := encode.Output{
-		Path: r.workPlaylist(),
-		Maps: []string{"0:v:0?", "0:a:0?"},
-		HLS: &encode.HLSOptions{SegmentTime: cfg.SegmentTime, PlaylistType: "event", StartNumber: startNumber,
-			SegmentFilename: filepath.Join(r.dir, layout.SegmentPattern(layout.TS)), Flags: []string{"temp_file"}},
-	}
-	if cfg.Mode == ModeCopy {
-		out.VideoCodec, out.AudioCodec = "copy", "copy"
+	var out encode.Output
+	if r.abr != nil {
+		// A ladder's ffmpeg starts once the source's picture size is known
+		// (see runLadder): this one only receives, and passes the stream on.
+		out, err = r.relayOutput()
+		if err != nil {
+			return nil, err
+		}
 	} else {
+		o := r.outs[0]
+		out = encode.Output{
+			Path: o.work,
+			Maps: []string{"0:v:0?", "0:a:0?"},
+			HLS: &encode.HLSOptions{SegmentTime: cfg.SegmentTime, PlaylistType: "event", StartNumber: startNumber,
+				SegmentFilename: filepath.Join(o.dir, layout.SegmentPattern(layout.TS)), Flags: []string{"temp_file"}},
+		}
+	}
+	switch {
+	case r.abr != nil:
+	case cfg.Mode == ModeCopy:
+		out.VideoCodec, out.AudioCodec = "copy", "copy"
+	default:
 		out.VideoCodec, out.AudioCodec, out.AudioBitrate = "libx264", "aac", "128k"
-		// A keyframe at every segment boundary whatever the frame rate
-		// (unknown until the source arrives), and none elsewhere, so every
-		// segment is exactly SegmentTime and opens with an IDR frame.
-		out.Args = []string{"-preset", cfg.Preset, "-tune", "zerolatency", "-pix_fmt", "yuv420p",
-			"-force_key_frames", "expr:gte(t,n_forced*" + strconv.FormatFloat(cfg.SegmentTime.Seconds(), 'f', -1, 64) + ")",
-			"-sc_threshold", "0"}
+		out.Args = append([]string{"-preset", cfg.Preset, "-tune", "zerolatency", "-pix_fmt", "yuv420p"}, keyframeArgs(cfg.SegmentTime)...)
 	}
 	j := &encode.Job{
 		FFmpeg:     cfg.FFmpeg,
@@ -521,6 +554,15 @@ func (r *runner) job(n, startNumber int) (*encode.Job, error) {
 	}
 	j.OnEvent = func(ev encode.Event) { r.onEncode(n, ev) }
 	return j, nil
+}
+
+// keyframeArgs put a keyframe at every segment boundary whatever the frame
+// rate (unknown until the source arrives), and none elsewhere, so every
+// segment is exactly segmentTime and opens with an IDR frame — in every
+// rendition of a ladder at the same time.
+func keyframeArgs(segmentTime time.Duration) []string {
+	return []string{"-force_key_frames", "expr:gte(t,n_forced*" + strconv.FormatFloat(segmentTime.Seconds(), 'f', -1, 64) + ")",
+		"-sc_threshold", "0"}
 }
 
 func (r *runner) logPath(n int) string {
@@ -548,7 +590,7 @@ func reportEscape(p string) string {
 func (r *runner) onEncode(n int, ev encode.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.emit(FFmpeg{Run: n, Event: ev})
+	r.emit(FFmpeg{Run: n, Event: redactEvent(ev, r.cur.inputPath)})
 	switch e := ev.(type) {
 	case encode.SegmentOpened:
 		r.receiving(n)
@@ -597,18 +639,23 @@ func (r *runner) receiving(n int) {
 func (r *runner) follow(n int, stop <-chan struct{}) {
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
-	var last os.FileInfo
+	last := map[*output]os.FileInfo{}
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
-			st, err := os.Stat(r.workPlaylist())
-			if err != nil || (last != nil && st.ModTime().Equal(last.ModTime()) && st.Size() == last.Size()) {
-				continue
+			changed := false
+			for _, o := range r.outputs() {
+				st, err := os.Stat(o.work)
+				if err != nil || (last[o] != nil && st.ModTime().Equal(last[o].ModTime()) && st.Size() == last[o].Size()) {
+					continue
+				}
+				last[o], changed = st, true
 			}
-			last = st
-			r.scan(n)
+			if changed {
+				r.scan(n)
+			}
 		}
 	}
 }
@@ -617,19 +664,21 @@ func (r *runner) follow(n int, stop <-chan struct{}) {
 // segment waits between ffmpeg listing it and veza publishing it.
 const followEvery = 10 * time.Millisecond
 
-func (r *runner) workPlaylist() string { return filepath.Join(r.work, "ffmpeg.m3u8") }
-
-// scan records the entries of the working playlist not yet seen — ffmpeg
-// rewrites it whole (and atomically) after each segment, with the segment
-// complete on disk before — and publishes them.
+// scan records the entries of the working playlists not yet seen — ffmpeg
+// rewrites each whole (and atomically) after each segment, with the
+// segment complete on disk before — and publishes them.
 func (r *runner) scan(n int) {
-	if data, err := os.ReadFile(r.workPlaylist()); err == nil {
+	for _, o := range r.outputs() {
+		data, err := os.ReadFile(o.work)
+		if err != nil {
+			continue
+		}
 		entries := encode.ParsePlaylistEntries(data)
 		r.mu.Lock()
 		if n == r.cur.n {
-			for _, e := range entries[min(r.cur.seen, len(entries)):] {
-				r.cur.seen++
-				r.record(n, filepath.Join(r.dir, pathBase(e.URI)), e.Duration)
+			for _, e := range entries[min(o.seen, len(entries)):] {
+				o.seen++
+				r.record(n, o, filepath.Join(o.dir, pathBase(e.URI)), e.Duration)
 				if num, ok := layout.SegmentNumber(pathBase(e.URI), layout.TS); ok && int(num) >= r.nextNumber {
 					r.nextNumber = int(num) + 1
 				}
@@ -639,25 +688,36 @@ func (r *runner) scan(n int) {
 	}
 	for {
 		r.mu.Lock()
-		if len(r.queue) == 0 {
-			r.mu.Unlock()
+		wait, queued := time.Duration(0), false
+		for _, o := range r.outs {
+			if len(o.queue) == 0 {
+				continue
+			}
+			queued = true
+			// RFC 8216 §6.2.1 (HLS-RULES L2): a version adding a segment
+			// comes no sooner than half a target duration after the
+			// previous one. A burst (the probe's second of input, a source
+			// catching up, the short last segment at the end) is spread
+			// out. 20 ms more absorb the file system's coarse clock, by
+			// which a reader times versions.
+			if w := time.Until(o.lastPublish.Add(time.Duration(o.win.target)*time.Second/2 + 20*time.Millisecond)); w > 0 {
+				if wait == 0 || w < wait {
+					wait = w
+				}
+				continue
+			}
+			s := o.queue[0]
+			o.queue = o.queue[1:]
+			r.publish(o, s)
+			wait = -1 // look again at once
+		}
+		r.mu.Unlock()
+		if !queued {
 			return
 		}
-		// RFC 8216 §6.2.1 (HLS-RULES L2): a version adding a segment comes
-		// no sooner than half a target duration after the previous one. A
-		// burst (the probe's second of input, a source catching up, the
-		// short last segment at the end) is spread out.
-		// 20 ms more absorb the file system's coarse clock, by which a
-		// reader times versions.
-		if wait := time.Until(r.lastPublish.Add(time.Duration(r.win.target)*time.Second/2 + 20*time.Millisecond)); wait > 0 {
-			r.mu.Unlock()
+		if wait > 0 {
 			time.Sleep(wait)
-			continue
 		}
-		s := r.queue[0]
-		r.queue = r.queue[1:]
-		r.publish(s)
-		r.mu.Unlock()
 	}
 }
 
@@ -668,71 +728,77 @@ func pathBase(uri string) string {
 	return uri
 }
 
-// record takes a segment ffmpeg completed: it gets its sequence number and
-// program date, becomes a catalog row at once and waits in the queue for
-// the playlist.
-func (r *runner) record(n int, path string, dur time.Duration) {
+// record takes a segment ffmpeg completed for output o: it gets its
+// sequence number and program date, becomes a catalog row at once and
+// waits in the queue for the playlist. The job's counts follow the first
+// output: every rendition of a ladder has the same segments.
+func (r *runner) record(n int, o *output, path string, dur time.Duration) {
 	st, err := os.Stat(path)
 	if err != nil || st.Size() == 0 {
 		r.emit(Warning{Message: fmt.Sprintf("segment %s is not on disk; not published", path)})
 		return
 	}
-	pdt := r.cur.pdtNext
+	pdt := o.pdtNext
 	if pdt.IsZero() {
 		pdt = r.cur.anchor
 		if pdt.IsZero() {
 			pdt = r.cfg.Now().Add(-dur)
 		}
 	}
-	s := published{Seq: r.nextSeq, URI: filepath.Base(path), Path: path, Duration: dur.Seconds(), Bytes: st.Size(),
-		PDT: pdt, Discontinuity: r.discPending, done: st.ModTime()}
-	r.nextSeq++
-	r.cur.pdtNext = pdt.Add(dur)
-	if r.discPending {
+	s := published{Seq: o.nextSeq, URI: filepath.Base(path), Path: path, Duration: dur.Seconds(), Bytes: st.Size(),
+		PDT: pdt, Discontinuity: o.discPending, done: st.ModTime()}
+	o.nextSeq++
+	o.pdtNext = pdt.Add(dur)
+	first := o == r.outs[0]
+	if o.discPending && first {
 		r.res.Discontinuities++
-		r.discPending = false
 	}
-	r.res.Segments++
-	r.res.Duration += s.Duration
+	o.discPending = false
 	ctx := context.Background()
-	r.keep(r.catJob.Segment(ctx, catalog.Segment{Rendition: r.cfg.Rendition, Index: int(s.Seq),
+	r.keep(r.catJob.Segment(ctx, catalog.Segment{Rendition: o.name, Index: int(s.Seq),
 		Path: s.Path, Duration: s.Duration, Bytes: s.Bytes}))
-	r.keep(r.catJob.Progress(ctx, 0, r.res.Duration))
-	r.queue = append(r.queue, s)
-	if !r.cur.detected {
-		r.cur.detected = true
-		r.detect.Go(func() { r.detectCodecs(n, path) })
+	if first {
+		r.res.Segments++
+		r.res.Duration += s.Duration
+		r.keep(r.catJob.Progress(ctx, 0, r.res.Duration))
+	}
+	o.queue = append(o.queue, s)
+	if !o.detected {
+		o.detected = true
+		r.detect.Go(func() { r.detectCodecs(n, o, s) })
 	}
 }
 
-// publish adds a recorded segment to the public playlist, rewrites it,
+// publish adds a recorded segment to o's public playlist, rewrites it,
 // marks what the window dropped and deletes what it dropped long enough
 // ago.
-func (r *runner) publish(s published) {
+func (r *runner) publish(o *output, s published) {
 	now := time.Now()
-	seg, dropped, raised := r.win.add(s, now)
+	seg, dropped, raised := o.win.add(s, now)
 	if raised {
 		r.emit(Warning{Message: fmt.Sprintf("segment %s is %.3f s long: target duration raised to %d s (the source's keyframes are too far apart for %s segments)",
-			seg.URI, seg.Duration, r.win.target, r.cfg.SegmentTime)})
+			seg.URI, seg.Duration, o.win.target, r.cfg.SegmentTime)})
 	}
-	if err := hls.WriteMedia(r.playlist, r.win.playlist()); err != nil {
-		r.emit(Warning{Message: fmt.Sprintf("writing %s: %v", r.playlist, err)})
+	if err := hls.WriteMedia(o.playlist, o.win.playlist()); err != nil {
+		r.emit(Warning{Message: fmt.Sprintf("writing %s: %v", o.playlist, err)})
 	}
-	r.lastPublish = time.Now()
-	ev := SegmentPublished{Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
-		Discontinuity: seg.Discontinuity, Window: len(r.win.segs), Latency: time.Since(s.done)}
+	o.lastPublish = time.Now()
+	o.published++
+	ev := SegmentPublished{Rendition: o.name, Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
+		Discontinuity: seg.Discontinuity, Window: len(o.win.segs), Latency: time.Since(s.done)}
 	for _, d := range dropped {
-		r.keep(r.catJob.Removed(context.Background(), r.cfg.Rendition, int(d.Seq)))
+		r.keep(r.catJob.Removed(context.Background(), o.name, int(d.Seq)))
 		ev.Removed = append(ev.Removed, d.Seq)
 	}
-	ev.Deleted = r.deleteDue(now)
+	ev.Deleted = r.deleteDue(o, now)
 	r.emit(ev)
+	r.writeMaster()
 }
 
-// deleteDue deletes the files of removed segments whose hold is over.
-func (r *runner) deleteDue(now time.Time) int {
+// deleteDue deletes the files of o's removed segments whose hold is over.
+func (r *runner) deleteDue(o *output, now time.Time) int {
 	deleted := 0
-	for _, d := range r.win.due(now) {
+	for _, d := range o.win.due(now) {
 		if err := os.Remove(d.Path); err == nil {
 			deleted++
 		} else if !errors.Is(err, os.ErrNotExist) {
@@ -742,13 +808,18 @@ func (r *runner) deleteDue(now time.Time) int {
 	return deleted
 }
 
-// detectCodecs reads run n's input streams from ffmpeg's log and the
-// output's codecs from its first segment, and records both.
-func (r *runner) detectCodecs(n int, segment string) {
-	log, _ := os.ReadFile(r.logPath(n))
-	streams := ParseInputStreams(log)
-	ev := InputDetected{Run: n, Streams: streams}
-	res, err := (&ffprobe.Prober{Path: r.cfg.FFprobe}).Probe(context.Background(), segment)
+// detectCodecs reads the output's codecs from its first segment of run n
+// and records them; for the first output also run n's input streams from
+// ffmpeg's log. In a ladder it measures the rendition for the master.
+func (r *runner) detectCodecs(n int, o *output, seg published) {
+	first := o == r.outs[0]
+	var streams []InputStream
+	if first {
+		log, _ := os.ReadFile(r.logPath(n))
+		streams = ParseInputStreams(log)
+	}
+	ev := InputDetected{Run: n, Rendition: o.name, Streams: streams}
+	res, err := (&ffprobe.Prober{Path: r.cfg.FFprobe}).Probe(context.Background(), seg.Path)
 	var codecs []string
 	if err == nil {
 		if v := res.Video(); v != nil {
@@ -762,52 +833,75 @@ func (r *runner) detectCodecs(n int, segment string) {
 		}
 	}
 	ev.Codecs = strings.Join(codecs, ",")
+	var variant *hls.Variant
+	var merr error
+	if err == nil && r.abr != nil {
+		variant, merr = r.measureVariant(o, seg, res, ev.Codecs)
+	}
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
 	if err != nil {
-		r.emit(Warning{Message: fmt.Sprintf("probing %s: %v", segment, err)})
+		r.emit(Warning{Message: fmt.Sprintf("probing %s: %v", seg.Path, err)})
 	} else {
-		r.rend.Kind = recorder.Kind(ev.Width, ev.Codecs, catalog.KindAudio)
-		r.rend.Codecs, r.rend.Width, r.rend.Height = ev.Codecs, ev.Width, ev.Height
-		r.res.Codecs = ev.Codecs
-		r.keep(r.rec.Rendition(ctx, r.rend))
+		o.rend.Kind = recorder.Kind(ev.Width, ev.Codecs, catalog.KindAudio)
+		o.rend.Codecs, o.rend.Width, o.rend.Height = ev.Codecs, ev.Width, ev.Height
+		if first {
+			r.res.Codecs = ev.Codecs
+		}
+		r.keep(r.rec.Rendition(ctx, o.rend))
+	}
+	if merr != nil {
+		r.emit(Warning{Message: fmt.Sprintf("measuring %s: %v", seg.Path, merr)})
+	}
+	if variant != nil && o.variant == nil {
+		o.variant = variant
 	}
 	if len(streams) > 0 {
 		r.res.Input = streams
-		if data, err := json.Marshal(probeOf(r.cfg.Input, streams)); err == nil {
+		if data, err := json.Marshal(probeOf(Redact(r.cfg.Input), streams)); err == nil {
 			r.track.Probe = data
 			r.keep(r.rec.Track(ctx, r.track))
 		}
 	}
 	r.emit(ev)
+	r.writeMaster()
 }
 
-// finish ends the job: ENDLIST, the recording put together, the catalog's
-// final state.
+// finish ends the job: ENDLIST on every rendition, the recording put
+// together, the catalog's final state.
 func (r *runner) finish(ctx context.Context, status catalog.Status, reason string, runErr error) (*Result, error) {
 	r.detect.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.res.Status, r.res.Reason = status, reason
 	if r.res.Segments > 0 {
-		r.win.ended = true
-		if err := hls.WriteMedia(r.playlist, r.win.playlist()); err != nil && runErr == nil {
-			runErr = err
+		for _, o := range r.outs {
+			o.win.ended = true
+			if err := hls.WriteMedia(o.playlist, o.win.playlist()); err != nil && runErr == nil {
+				runErr = err
+			}
+			r.deleteDue(o, time.Now())
 		}
-		r.deleteDue(time.Now())
 	} else {
 		if status == catalog.StatusDone {
 			status, r.res.Status = catalog.StatusError, catalog.StatusError
-			runErr = fmt.Errorf("live %q: no segment was written", r.cfg.Input)
+			runErr = fmt.Errorf("live %q: no segment was written", Redact(r.cfg.Input))
 		}
 		// Nothing was published: leave no empty folders behind (Remove
 		// fails on a folder that is not empty).
-		os.Remove(r.dir)
-		os.Remove(filepath.Dir(r.dir))
+		for _, o := range r.outs {
+			os.Remove(o.dir)
+		}
+		dir := filepath.Join(r.cfg.OutDir, r.cfg.TrackID, r.cfg.Rendition)
+		os.Remove(dir)
+		os.Remove(filepath.Dir(dir))
 	}
-	r.res.Kept = len(r.win.pending)
+	r.res.Kept = 0
+	for _, o := range r.outs {
+		r.res.Kept += len(o.win.pending)
+	}
 	if err := r.joinRecord(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -828,8 +922,10 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 		// published is complete.
 		rs = catalog.StatusDone
 	}
-	if err := r.rec.RenditionStatus(ctx, r.cfg.TrackID, r.cfg.Rendition, rs); err != nil && runErr == nil {
-		runErr = err
+	for _, o := range r.outs {
+		if err := r.rec.RenditionStatus(ctx, r.cfg.TrackID, o.name, rs); err != nil && runErr == nil {
+			runErr = err
+		}
 	}
 	r.track.Live = false
 	if err := r.rec.Track(ctx, r.track); err != nil && runErr == nil {

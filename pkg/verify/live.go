@@ -30,13 +30,31 @@ type LiveOptions struct {
 // every version it sees: the playlist rules (M1, M2, M5, M6, K1, K2), that
 // every segment named is on disk (M10), and the live rules L1–L5. Rules
 // that need ffprobe are left to HLS, run once the stream has ended.
+//
+// A live master playlist has each of its variants sampled at the same time,
+// and the master rule L6 checked over what was sampled (see liveMaster).
 func Live(ctx context.Context, path string, opts LiveOptions) (*Report, error) {
 	if opts.Duration <= 0 {
 		opts.Duration = 30 * time.Second
 	}
-	if _, err := os.Stat(path); err != nil {
+	data, err := os.ReadFile(path)
+	if err != nil {
 		return nil, fmt.Errorf("verify %q: %w", path, err)
 	}
+	if m, _, err := hls.Parse(data); err == nil && m != nil {
+		return liveMaster(ctx, path, m, opts)
+	}
+	r, _, err := sampleLive(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	v := &verifier{reports: map[string]*PlaylistReport{path: r}}
+	return v.report(), nil
+}
+
+// sampleLive samples one live media playlist; the checker keeps the
+// segments it saw.
+func sampleLive(ctx context.Context, path string, opts LiveOptions) (*PlaylistReport, *liveChecker, error) {
 	r := &PlaylistReport{Path: path, Kind: "media", Findings: []Finding{}}
 	lc := newLiveChecker(r, filepath.Dir(path))
 	lc.files = true
@@ -62,19 +80,18 @@ func Live(ctx context.Context, path string, opts LiveOptions) (*Report, error) {
 		lc.checkStall(now, opts.interval(lc.target))
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(opts.interval(lc.target)):
 		}
 	}
 	if lc.snapshots == 0 {
-		return nil, fmt.Errorf("verify %q: the playlist could not be read", path)
+		return nil, nil, fmt.Errorf("verify %q: the playlist could not be read", path)
 	}
 	r.Segments = len(lc.seen)
 	if lc.snapshots < 2 && !lc.ended {
 		r.note("only one version of the playlist was seen in %s: the timing rules (L2, L3, L4) had nothing to compare", opts.Duration)
 	}
-	v := &verifier{reports: map[string]*PlaylistReport{path: r}}
-	return v.report(), nil
+	return r, lc, nil
 }
 
 func (o LiveOptions) interval(target int) time.Duration {
@@ -134,6 +151,9 @@ type liveChecker struct {
 	target    int
 	ended     bool
 	seen      map[string]bool
+	// segs are the segments seen, by media sequence number, with their
+	// size when first seen (for L6).
+	segs map[uint64]liveSegment
 	// lastAppend is when a version adding segments was written; stalled
 	// says a stall was already reported since.
 	lastAppend time.Time
@@ -143,7 +163,7 @@ type liveChecker struct {
 }
 
 func newLiveChecker(r *PlaylistReport, dir string) *liveChecker {
-	return &liveChecker{r: r, dir: dir, dedupe: map[string]bool{}, seen: map[string]bool{}, target: 2}
+	return &liveChecker{r: r, dir: dir, dedupe: map[string]bool{}, seen: map[string]bool{}, segs: map[uint64]liveSegment{}, target: 2}
 }
 
 // add records a finding once: every snapshot repeats the same defects.
@@ -208,7 +228,16 @@ func (lc *liveChecker) snapshot(s snapshot) {
 	} else {
 		lc.lastAppend = s.mtime
 	}
-	for _, seg := range pl.Segments {
+	for i, seg := range pl.Segments {
+		if !lc.seen[seg.URI] {
+			ls := liveSegment{uri: seg.URI, duration: seg.Duration, discontinuity: seg.Discontinuity}
+			if p, err := hls.ResolveURI(lc.dir, seg.URI); err == nil && lc.files {
+				if st, err := os.Stat(p); err == nil {
+					ls.bytes = st.Size()
+				}
+			}
+			lc.segs[pl.SequenceOf(i)] = ls
+		}
 		lc.seen[seg.URI] = true
 	}
 	lc.ended = pl.EndList
