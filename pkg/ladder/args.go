@@ -197,7 +197,7 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		if r.Track != nil {
 			// An audio rendition of a demuxed ladder: its own stream, as is.
 			o.Maps = append(o.Maps, "0:a:"+strconv.Itoa(r.Track.Nth))
-			o.Args = append(o.Args, audioArgs(r)...)
+			o.Args = append(o.Args, p.audioArgs(r)...)
 		} else if r.AudioBitrate > 0 && p.Audio {
 			m := "0:a:" + strconv.Itoa(p.AudioStream)
 			if l, ok := alabels[i]; ok {

@@ -86,7 +86,11 @@ func (p *Plan) Carry(t Tracks, conditioned, trimmed bool) error {
 		if n := seen[name]; n > 1 {
 			name = fmt.Sprintf("%s_%d", name, n)
 		}
-		p.Renditions = append(p.Renditions, Rendition{Rung: Rung{Name: name, AudioCodec: codec, AudioBitrate: bitrate}, Track: &tr})
+		rung := Rung{Name: name, AudioCodec: codec, AudioBitrate: bitrate}
+		if tr.Channels > 2 {
+			rung.AudioChannels = 2 // like the muxed rungs: stereo, a surround mix is not kept
+		}
+		p.Renditions = append(p.Renditions, Rendition{Rung: rung, Track: &tr})
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package ladder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,8 +73,7 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 	}
 	v := Variant{Name: r.Name, URI: r.Name + "/" + layout.Playlist, Segments: len(pl.Segments), Duration: pl.Duration()}
 	if t := r.Track; t != nil {
-		// Every audio rendition is encoded in stereo (audioArgs).
-		v.Media = &Media{Group: AudioGroup, Language: t.Language, Label: t.Name, Default: t.Default, Channels: 2}
+		v.Media = &Media{Group: AudioGroup, Language: t.Language, Label: t.Name, Default: t.Default}
 	}
 	if v.Bandwidth, v.AverageBandwidth, err = hls.MeasureBandwidth(pl, dir); err != nil {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
@@ -107,6 +107,9 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 		},
 		func() string {
 			if s := res.Audio(); s != nil {
+				if v.Media != nil {
+					v.Media.Channels = cmp.Or(s.Channels, 2) // CHANNELS as encoded
+				}
 				return s.CodecString
 			}
 			return "-"
