@@ -181,7 +181,7 @@ func TestRunMultiLanguage(t *testing.T) {
 		}
 	}
 	if len(audio) != 2 || audio[0].Language != "en" || audio[0].Default || audio[1].Language != "fr" || !audio[1].Default ||
-		audio[1].Name != "Français" || audio[0].Channels != "2" || !audio[0].Autoselect {
+		audio[1].Name != "Français" || audio[0].Channels != "1" || !audio[0].Autoselect { // the source is mono and stays mono
 		t.Errorf("audio renditions %+v", audio)
 	}
 	if len(subs) != 2 || subs[0].Language != "en" || subs[1].Language != "de" {
