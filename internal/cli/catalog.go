@@ -165,6 +165,7 @@ func runCatalog(ctx context.Context, opts *CatalogOptions) error {
 			writeCatalogAnalyses(w, rep.Analyses)
 			writeCatalogQuality(w, rep.Quality)
 			writeCatalogDamage(w, rep.Damage)
+			writeCatalogPublications(w, rep.Publications)
 		}
 	case "segments":
 		segs, err := db.Segments(ctx, opts.TrackID, opts.Rendition)

@@ -108,6 +108,22 @@ func writeCatalogQuality(w io.Writer, qs []catalog.Quality) {
 	tw.Flush()
 }
 
+// writeCatalogPublications prints where a track was published and how
+// each publish stands, when it was published at all.
+func writeCatalogPublications(w io.Writer, ps []catalog.Publication) {
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := newCatalogTable(w)
+	fmt.Fprintln(tw, "PUBLISHED TO\tSTATE\tOBJECTS\tSIZE\tUPDATED\tERROR")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", p.Target, p.State, len(p.Objects), humanBytes(p.Bytes),
+			catalogTime(p.UpdatedAt), catalogOr(firstLine(p.Error), "-"))
+	}
+	tw.Flush()
+}
+
 func writeCatalogJobs(w io.Writer, js []catalog.Job, withTrack bool) {
 	tw := newCatalogTable(w)
 	head := "JOB\tKIND\tRENDITION\tSTATUS\tPROGRESS\tCREATED\tTOOK\tERROR"

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -364,5 +365,38 @@ func TestCatalogShowLoudness(t *testing.T) {
 	// A track without analyses prints no loudness table.
 	if _, out, _ = catalogRun(t, "catalog", "show", "broken", "--catalog", path); strings.Contains(out, "LOUDNESS") {
 		t.Fatalf("loudness table for a track without analyses:\n%s", out)
+	}
+}
+
+func TestCatalogShowPublications(t *testing.T) {
+	dir := t.TempDir()
+	path := seedCatalogCLI(t, dir)
+	db, err := catalog.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, err := range []error{
+		db.SetPublishState(ctx, "concert", "s3://media/vod", catalog.Published, ""),
+		db.PutPublishedObject(ctx, "concert", "s3://media/vod", catalog.PublishedObject{
+			Bucket: "media", Key: "vod/concert/master.m3u8", Kind: "master", Size: 2048, ETag: "abc"}),
+		db.SetPublishState(ctx, "concert", "s3://other/vod", catalog.PublishFailed, "list s3://other/vod: bucket does not exist"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	code, out, errOut := catalogRun(t, "catalog", "show", "concert", "--catalog", path)
+	if code != 0 || !strings.Contains(out, "PUBLISHED TO") || !regexp.MustCompile(`s3://media/vod +published +1 +2 KiB`).MatchString(out) ||
+		!strings.Contains(out, "bucket does not exist") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = catalogRun(t, "catalog", "show", "concert", "--catalog", path, "--json")
+	if code != 0 || !strings.Contains(out, `"publications": [`) || !strings.Contains(out, `"key": "vod/concert/master.m3u8"`) {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+	if _, out, _ = catalogRun(t, "catalog", "show", "broken", "--catalog", path); strings.Contains(out, "PUBLISHED TO") {
+		t.Fatalf("publish table for a track never published:\n%s", out)
 	}
 }

@@ -48,6 +48,8 @@ type LadderOptions struct {
 	Subs []string
 	// NoSidecar turns off picking up NAME.LANG.srt files beside the input.
 	NoSidecar bool
+	// Publish is --publish and the object-storage flags.
+	Publish PublishFlags
 }
 
 // NewCmdLadder builds `veza ladder`; runF replaces the run step in tests.
@@ -120,6 +122,7 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.BoolVar(&opts.NoSidecar, "no-sidecar", false, "do not carry the subtitle files beside the input named after it (NAME.LANG.srt, .vtt, .ass)")
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
+	addPublishFlags(fl, &opts.Publish)
 	return cmd
 }
 
@@ -185,6 +188,7 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict,
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
 			Tracks:        opts.Tracks, Subtitles: sidecars(opts.Subs), NoSidecar: opts.NoSidecar,
+			Publish: opts.Publish.config(),
 		}}, nil
 }
 

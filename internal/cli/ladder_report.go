@@ -18,6 +18,9 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 	case r.UpToDate:
 		fmt.Fprintf(io.Out, "%s: up to date, nothing to do (%s)\n", r.TrackID, r.Master)
 		writeLoudnessReport(io.Out, r.Loudness)
+		if r.Published != "" {
+			fmt.Fprintf(io.Out, "  published: %s\n", r.Published)
+		}
 		return
 	case len(r.Reused) > 0:
 		fmt.Fprintf(io.Out, "%s: encoded %s, reused %s in %.1fs\n", r.TrackID, strings.Join(r.Encoded, ", "), strings.Join(r.Reused, ", "), r.Elapsed)
@@ -42,6 +45,9 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 	fmt.Fprintf(io.Out, "  master: %s\n", r.Master)
 	if r.MPD != "" {
 		fmt.Fprintf(io.Out, "  dash:   %s\n", r.MPD)
+	}
+	if r.Published != "" {
+		fmt.Fprintf(io.Out, "  published: %s\n", r.Published)
 	}
 	if r.Keys > 0 {
 		fmt.Fprintf(io.Out, "  encrypted with AES-128: %d key file(s) in %s (mode 0600)\n", r.Keys, r.Dir)
@@ -137,6 +143,10 @@ func ladderExtras(l ladder.Ladder) string {
 // ladderEvent shows one event of input's build: notes as log lines, a
 // damaged source as a warning, progress on the bar, segments when debugging.
 func ladderEvent(io *IOStreams, bar *ladderBar, in string, ev ladder.Event) {
+	if o := ev.Object; o != nil {
+		io.Debugf("%s s3://%s/%s (%s)", o.Action, o.Bucket, o.Key, humanBytes(o.Size))
+		return
+	}
 	switch e := ev.Encode.(type) {
 	case nil:
 		io.Logf("%s", ev.Message)

@@ -27,6 +27,15 @@ func TestLadderFlags(t *testing.T) {
 		{[]string{"a.mp4", "-o", "out", "--format", "mkv"}, "--format", nil},
 		{[]string{"a.mp4", "-o", "out", "--segment-time", "0"}, "--segment-time", nil},
 		{[]string{"a.mp4", "b.mp4", "-o", "out", "--track", "x"}, "--track", nil},
+		{[]string{"a.mp4", "-o", "out", "--publish", "s3://media/vod", "--keys-to", "s3://keys/vod", "--s3-endpoint", "http://127.0.0.1:7070", "--s3-path-style", "--upload-jobs", "2"}, "",
+			func(o *LadderOptions) bool {
+				pc := o.Publish.config()
+				return pc != nil && pc.Target == "s3://media/vod" && pc.KeysTo == "s3://keys/vod" && pc.Endpoint == "http://127.0.0.1:7070" && pc.PathStyle && pc.UploadJobs == 2
+			}},
+		{[]string{"a.mp4", "-o", "out"}, "", func(o *LadderOptions) bool { return o.Publish.config() == nil }},
+		{[]string{"a.mp4", "-o", "out", "--publish", "media/vod"}, "--publish", nil},
+		{[]string{"a.mp4", "-o", "out", "--keys-to", "s3://keys/vod"}, "need --publish", nil},
+		{[]string{"a.mp4", "-o", "out", "--publish", "s3://media/vod", "--upload-jobs", "0"}, "--upload-jobs", nil},
 	}
 	for _, c := range cases {
 		got, err := captureOptions(NewCmdLadder, c.args...)
@@ -58,6 +67,10 @@ func TestSegmentFlags(t *testing.T) {
 	}
 	if _, err := run("in.mp4", "-o", "out", "--copy", "--encode"); exitCode(err) != ExitUsage {
 		t.Fatalf("--copy --encode: %v", err)
+	}
+	o, err = run("in.mp4", "-o", "out", "--publish", "s3://media/vod")
+	if err != nil || o.Publish.Target != "s3://media/vod" {
+		t.Fatalf("--publish: %+v %v", o, err)
 	}
 	if _, err := run("a", "b", "-o", "out"); exitCode(err) != ExitUsage {
 		t.Fatalf("two inputs: %v", err)

@@ -80,6 +80,7 @@ func segmentCmd(f *Factory, runF func(context.Context, *LadderOptions) error, li
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up after this long (0: never; live sources: no limit unless given)")
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
+	addPublishFlags(fl, &opts.Publish)
 	liveFlags(cmd, lopts)
 	return cmd
 }

@@ -65,7 +65,8 @@ func liveFlags(cmd *cobra.Command, o *LiveOptions) {
 var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live", "ladder"}
 
 // liveShared are the flags of `veza segment` that live sources use too.
-var liveShared = []string{"output", "segment-time", "format", "copy", "encode", "track", "catalog", "force", "preset", "timeout"}
+var liveShared = []string{"output", "segment-time", "format", "copy", "encode", "track", "catalog", "force", "preset", "timeout",
+	"publish", "s3-endpoint", "s3-path-style", "upload-jobs"}
 
 // noLiveFlags refuses live flags given with a file input.
 func noLiveFlags(cmd *cobra.Command) error {
@@ -126,6 +127,10 @@ func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *
 	}
 	o.Input, o.OutDir, o.CatalogPath, o.TrackID = input, shared.OutDir, shared.Catalog, shared.TrackID
 	o.Preset, o.Force = shared.Preset, shared.Force
+	if err := shared.Publish.check(); err != nil {
+		return err
+	}
+	o.Publish = shared.Publish.config()
 	if copyOnly {
 		o.Mode = live.ModeCopy
 	}
@@ -235,6 +240,15 @@ func liveLogger(io *IOStreams) func(live.Event) {
 			}
 		case live.Warning:
 			io.Warnf("%s", e.Message)
+		case live.BucketEvent:
+			switch e.Action {
+			case "behind":
+				io.Warnf("uploads to s3://%s fall behind (%d waiting): skipping segments that left the window", e.Bucket, e.Backlog)
+			case "failed":
+				io.Warnf("%s", e.Error)
+			default:
+				io.Debugf("%s s3://%s/%s", e.Action, e.Bucket, e.Key)
+			}
 		}
 	}
 }

@@ -40,7 +40,12 @@ func TestSegmentLiveFlags(t *testing.T) {
 		o.Ladder.Name != "audio" || len(o.Ladder.Rungs) == 0 {
 		t.Errorf("--ladder audio: %+v %v", o, err)
 	}
-	if o, err = run("-", "-o", "out", "--event"); err != nil || !o.Event || o.Input != "-" {
+	o, err = run("udp://127.0.0.1:5000", "-o", "out", "--publish", "s3://live/show", "--s3-endpoint", "http://127.0.0.1:7070", "--s3-path-style", "--upload-jobs", "3")
+	if err != nil || o.Publish == nil || o.Publish.Target != "s3://live/show" || o.Publish.Endpoint != "http://127.0.0.1:7070" ||
+		!o.Publish.PathStyle || o.Publish.UploadJobs != 3 {
+		t.Errorf("--publish: %+v %v", o, err)
+	}
+	if o, err = run("-", "-o", "out", "--event"); err != nil || !o.Event || o.Input != "-" || o.Publish != nil {
 		t.Errorf("stdin with --event: %+v %v", o, err)
 	}
 	for _, bad := range [][]string{
@@ -55,6 +60,8 @@ func TestSegmentLiveFlags(t *testing.T) {
 		{"udp://127.0.0.1:5000", "-o", "out", "--loudness", "-14"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--ladder", "nope"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--ladder", "video", "--copy"},
+		{"udp://127.0.0.1:5000", "-o", "out", "--publish", "s3://live/show", "--keys-to", "s3://keys/x"},
+		{"udp://127.0.0.1:5000", "-o", "out", "--publish", "live/show"},
 	} {
 		if _, err := run(bad...); exitCode(err) != ExitUsage {
 			t.Errorf("%v: %v, want a usage error", bad, err)

@@ -14,6 +14,9 @@ type TrackReport struct {
 	Quality []Quality `json:"quality"`
 	// Damage is nil for a clean source.
 	Damage *Damage `json:"source_damage"`
+	// Publications are the track's publishes to object storage; empty,
+	// not nil, when it was never published.
+	Publications []Publication `json:"publications"`
 }
 
 // TrackReport returns one track's report, or an error wrapping ErrNotFound.
@@ -40,5 +43,9 @@ func (db *DB) TrackReport(ctx context.Context, id string) (*TrackReport, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &TrackReport{TrackDetail: d, Analyses: as, Quality: qs, Damage: dmg}, nil
+	pubs, err := db.Publications(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &TrackReport{TrackDetail: d, Analyses: as, Quality: qs, Damage: dmg, Publications: pubs}, nil
 }

@@ -113,6 +113,9 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		if p.ConvertPixels || p.Deinterlace {
 			chain = append(chain, "format=yuv420p")
 		}
+		if len(chain) == 0 && trim {
+			chain = append(chain, "null") // the cuts need a labelled input
+		}
 		vsrc += strings.Join(chain, ",")
 		if len(chain) == 0 {
 			sep = ""

@@ -20,6 +20,7 @@ import (
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
+	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/recorder"
 )
 
@@ -105,6 +106,14 @@ type Config struct {
 	// named after it (NAME.LANG.srt, .vtt, .ass); it defaults to false:
 	// they are carried, and the run says so.
 	NoSidecar bool
+	// Publish, when not nil, uploads the track folder to object storage
+	// once the track is complete: after its master and MPD are written, or
+	// at once when it was already up to date, so a rerun finishes an
+	// interrupted publish (see pkg/publish). Its Dir and Paths are set to
+	// the track folder and its OnEvent is replaced: objects reach OnEvent
+	// as Event.Object and the catalog. A publish that fails fails the run;
+	// the output stays on disk. nil publishes nothing.
+	Publish *publish.Config
 }
 
 // Event is something that happened during a ladder run: a note for people
@@ -117,6 +126,9 @@ type Event struct {
 	JobID   string
 	Encode  encode.Event
 	Message string
+	// Object is one object uploaded to (or found unchanged in) the bucket,
+	// with Config.Publish.
+	Object *publish.Event
 }
 
 // Result says what a run did.
@@ -151,6 +163,9 @@ type Result struct {
 	// Damage is what ffmpeg reported of a damaged but decodable source;
 	// nil when it decoded cleanly.
 	Damage *encode.Damaged `json:"damage,omitempty"`
+	// Published is the s3:// URL of the track folder in the bucket, with
+	// Config.Publish, once its publish completed.
+	Published string `json:"published,omitempty"`
 }
 
 // Phases splits a run's wall time: probing the source; hashing it and
@@ -355,6 +370,9 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if r.UpToDate {
 		run.loudnessFromCatalog(ctx)
 		run.damageFromCatalog(ctx)
+		if err := run.upload(ctx); err != nil {
+			return r, err
+		}
 		r.Elapsed = time.Since(start).Seconds()
 		return r, nil
 	}
@@ -372,6 +390,10 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 		return r, err
 	}
 	lap(&r.Phases.Publish)
+	// The upload is not one of Phases: they time veza's own work.
+	if err := run.upload(ctx); err != nil {
+		return r, err
+	}
 	r.Elapsed = time.Since(start).Seconds()
 	return r, nil
 }

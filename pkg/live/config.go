@@ -12,6 +12,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/publish"
 )
 
 // Defaults of Config.
@@ -105,6 +106,17 @@ type Config struct {
 	// Limiter, when set, must give the job a slot or the job is refused
 	// with an error wrapping ErrCapacity.
 	Limiter *Limiter
+	// Publish, when not nil, keeps the live window in object storage as
+	// well (see publish.Publisher): each segment is uploaded as it
+	// completes and the playlist after it, and a segment is deleted from
+	// the bucket when its file is deleted on disk, once the playlist in
+	// the bucket no longer names it. The encoder never waits for the
+	// network: when the uploads fall behind (Publish.Backlog), the
+	// segments that already left the window are skipped. Its Dir is set to
+	// OutDir and its OnEvent replaced: what happens in the bucket arrives
+	// as BucketEvent and in the catalog. A failed upload fails the job
+	// when it ends. nil publishes nothing.
+	Publish *publish.Config
 	// OnEvent receives the job's events, one at a time, in order.
 	OnEvent func(Event)
 	// Now is the wall clock of EXT-X-PROGRAM-DATE-TIME. It defaults to

@@ -94,6 +94,21 @@ type MasterWritten struct {
 	Variants []hls.Variant `json:"variants"`
 }
 
+// BucketEvent reports what happened in the bucket, with Config.Publish:
+// an object uploaded or deleted, an upload given up (dropped) or failed,
+// or the upload queue falling behind.
+type BucketEvent struct {
+	// Action is "uploaded", "deleted", "dropped", "failed" or "behind".
+	Action string `json:"action"`
+	Bucket string `json:"bucket"`
+	Key    string `json:"key,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	// Backlog is the number of uploads waiting, for "behind".
+	Backlog int `json:"backlog,omitempty"`
+	// Error says why, for "failed".
+	Error string `json:"error,omitempty"`
+}
+
 // Warning is something the job survived but a person should know.
 type Warning struct {
 	Message string `json:"message"`
@@ -113,4 +128,5 @@ func (SourceLost) Type() string       { return "source_lost" }
 func (LadderPlanned) Type() string    { return "ladder_planned" }
 func (MasterWritten) Type() string    { return "master_written" }
 func (Warning) Type() string          { return "warning" }
+func (BucketEvent) Type() string      { return "bucket" }
 func (FFmpeg) Type() string           { return "ffmpeg" }

@@ -31,6 +31,7 @@ func smallLadder() *ladder.Ladder {
 func TestUDPLadder(t *testing.T) {
 	needFFmpeg(t)
 	t.Parallel()
+	udpTurn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out := t.TempDir()

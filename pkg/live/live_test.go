@@ -232,6 +232,16 @@ func lateL2(f verify.Finding) bool {
 // veza listening; the window slides (1 s segments, 6 kept) while VerifyLive
 // samples the playlist for L1–L5, the catalog fills as it goes, and the
 // end of the sender ends the job with ENDLIST.
+// udpSlot lets one UDP test at a time send and encode: UDP drops what a
+// reader starved of CPU cannot take, and the recordings these tests count
+// frames of would come up short on a machine busy with the other tests.
+var udpSlot = make(chan struct{}, 1)
+
+func udpTurn(t *testing.T) {
+	udpSlot <- struct{}{}
+	t.Cleanup(func() { <-udpSlot })
+}
+
 func TestSRTSlidingWindow(t *testing.T) {
 	needFFmpeg(t)
 	t.Parallel()
@@ -362,6 +372,7 @@ func TestSRTSlidingWindow(t *testing.T) {
 func TestUDPIdleRecordEvent(t *testing.T) {
 	needFFmpeg(t)
 	t.Parallel()
+	udpTurn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out := t.TempDir()
@@ -420,6 +431,7 @@ func TestUDPIdleRecordEvent(t *testing.T) {
 func TestUDPReconnect(t *testing.T) {
 	needFFmpeg(t)
 	t.Parallel()
+	udpTurn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out := t.TempDir()

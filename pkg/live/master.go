@@ -119,5 +119,7 @@ func (r *runner) writeMaster() {
 		r.emit(Warning{Message: fmt.Sprintf("writing %s: %v", r.abr.master, err)})
 		return
 	}
+	// The bucket gets the master after the playlists it names.
+	r.up.put(r.abr.master)
 	r.emit(MasterWritten{Path: r.abr.master, Variants: m.Variants})
 }

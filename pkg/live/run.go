@@ -121,6 +121,7 @@ type runner struct {
 	waitSince  time.Time // when the job started waiting for the source
 	nextNumber int       // ffmpeg's -start_number for the next run
 	anyData    bool      // some run received data
+	up         *uploader // nil without Config.Publish
 
 	cur *attempt // the current run
 }
@@ -237,6 +238,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	r.catJob, r.res.JobID = job, job.ID
+	if r.up, err = r.startUploads(bg); err != nil {
+		_ = job.Finished(bg, catalog.StatusError, firstLine(err))
+		return nil, err
+	}
 
 	status, reason, runErr := r.loop(ctx, first)
 	return r.finish(bg, status, reason, runErr)
@@ -782,6 +787,7 @@ func (r *runner) publish(o *output, s published) {
 	if err := hls.WriteMedia(o.playlist, o.win.playlist()); err != nil {
 		r.emit(Warning{Message: fmt.Sprintf("writing %s: %v", o.playlist, err)})
 	}
+	r.up.put(seg.Path, o.playlist)
 	o.lastPublish = time.Now()
 	o.published++
 	ev := SegmentPublished{Rendition: o.name, Sequence: seg.Seq, Path: seg.Path, Duration: seg.Duration, ProgramDateTime: seg.PDT,
@@ -804,6 +810,7 @@ func (r *runner) deleteDue(o *output, now time.Time) int {
 		} else if !errors.Is(err, os.ErrNotExist) {
 			r.emit(Warning{Message: fmt.Sprintf("deleting %s: %v", d.Path, err)})
 		}
+		r.up.delete(d.Path)
 	}
 	return deleted
 }
@@ -882,6 +889,7 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 			if err := hls.WriteMedia(o.playlist, o.win.playlist()); err != nil && runErr == nil {
 				runErr = err
 			}
+			r.up.put(o.playlist)
 			r.deleteDue(o, time.Now())
 		}
 	} else {
@@ -904,6 +912,14 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	}
 	if err := r.joinRecord(); err != nil && runErr == nil {
 		runErr = err
+	}
+	// The uploads' last events take mu.
+	r.mu.Unlock()
+	upErr := r.up.close(ctx)
+	r.mu.Lock()
+	if upErr != nil && runErr == nil {
+		status, r.res.Status = catalog.StatusError, catalog.StatusError
+		runErr = fmt.Errorf("live %q: %w", Redact(r.cfg.Input), upErr)
 	}
 	if runErr == nil && r.catErr != nil {
 		status, r.res.Status = catalog.StatusError, catalog.StatusError

@@ -61,6 +61,11 @@ type Config struct {
 	// waited (full jitter). It defaults to 200 ms.
 	RetryDelay time.Duration
 
+	// Backlog is, for a Publisher, how many uploads may wait before the
+	// ones whose objects left the playlist are given up. It defaults to
+	// DefaultBacklog; Run ignores it.
+	Backlog int
+
 	// OnEvent receives what happened to each object. Calls never overlap.
 	// It may be nil.
 	OnEvent func(Event)
@@ -95,7 +100,8 @@ const (
 	Deleted Action = "deleted"
 )
 
-// Event is one object uploaded, skipped or deleted.
+// Event is one object uploaded, skipped or deleted (and, from a
+// Publisher, a queue falling behind or an object given up or failed).
 type Event struct {
 	Action Action
 	// Bucket and Key locate the object; Track is the track folder's path
@@ -109,6 +115,10 @@ type Event struct {
 	ETag string
 	// DryRun marks what a dry run would have done.
 	DryRun bool
+	// Backlog is the length of a Publisher's queue, for Behind.
+	Backlog int
+	// Err is why a request failed, for Failed.
+	Err error
 	// Time is when it happened.
 	Time time.Time
 }

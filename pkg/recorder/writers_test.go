@@ -83,7 +83,8 @@ func writeCalls(fset *token.FileSet, name string, src any, methods map[string]bo
 func TestOneWriter(t *testing.T) {
 	methods := writeMethods(t, filepath.Join("..", "catalog"))
 	for _, m := range []string{"UpsertTrack", "UpsertRendition", "SetRenditionStatus", "UpsertSegment", "ReplaceSegments",
-		"DeleteSegmentsFrom", "MarkSegmentRemoved", "CreateJob", "StartJob", "FinishJob", "SetJobProgress", "ReplaceKeys", "PutAnalysis", "PutQuality"} {
+		"DeleteSegmentsFrom", "MarkSegmentRemoved", "CreateJob", "StartJob", "FinishJob", "SetJobProgress", "ReplaceKeys", "PutAnalysis", "PutQuality",
+		"SetPublishState", "PutPublishedObject", "DeletePublishedObject"} {
 		if !methods[m] {
 			t.Errorf("write method %s not found in pkg/catalog", m)
 		}

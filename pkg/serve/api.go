@@ -34,6 +34,9 @@ type apiTrackDetail struct {
 	*catalog.TrackDetail
 	MasterURL string `json:"master_url"`
 	WatchURL  string `json:"watch_url"`
+	// Publications are the track's publishes to object storage, each
+	// with the objects it put in the bucket.
+	Publications []catalog.Publication `json:"publications"`
 }
 
 type apiError struct {
@@ -72,10 +75,16 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, exp string) r
 			writeCatalogErr(w, err)
 			return routeAPITrack
 		}
+		pubs, err := h.cfg.Catalog.Publications(r.Context(), id)
+		if err != nil {
+			writeCatalogErr(w, err)
+			return routeAPITrack
+		}
 		writeJSON(w, http.StatusOK, apiTrackDetail{
-			TrackDetail: d,
-			MasterURL:   h.masterURL(r.Context(), id, d.Renditions, exp),
-			WatchURL:    h.link("/watch/"+id, exp),
+			TrackDetail:  d,
+			MasterURL:    h.masterURL(r.Context(), id, d.Renditions, exp),
+			WatchURL:     h.link("/watch/"+id, exp),
+			Publications: pubs,
 		})
 		return routeAPITrack
 	case strings.HasPrefix(p, "/api/jobs/") && len(p) > len("/api/jobs/"):

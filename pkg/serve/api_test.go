@@ -91,6 +91,18 @@ func TestAPI(t *testing.T) {
 	if rs, _ := detail["renditions"].([]any); len(rs) != 2 || detail["master_url"] != "/vod/master.m3u8" {
 		t.Errorf("/api/tracks/vod = %v", detail)
 	}
+	if ps, ok := detail["publications"].([]any); !ok || len(ps) != 0 {
+		t.Errorf("/api/tracks/vod publications = %v, want an empty list", detail["publications"])
+	}
+	ctx := context.Background()
+	must(t, writer.SetPublishState(ctx, "vod", "s3://media/vod", catalog.Published, ""))
+	must(t, writer.PutPublishedObject(ctx, "vod", "s3://media/vod", catalog.PublishedObject{
+		Bucket: "media", Key: "vod/vod/master.m3u8", Kind: "master", Size: 120, ETag: "abc"}))
+	type apiPublications struct{ Publications []catalog.Publication }
+	pubs := decode[apiPublications](t, body(t, get(t, h, "/api/tracks/vod"))).Publications
+	if len(pubs) != 1 || pubs[0].State != catalog.Published || len(pubs[0].Objects) != 1 || pubs[0].Objects[0].ETag != "abc" {
+		t.Errorf("/api/tracks/vod publications = %+v", pubs)
+	}
 	if resp := get(t, h, "/api/tracks/nope"); resp.StatusCode != 404 || !strings.Contains(body(t, resp), "not found") {
 		t.Errorf("/api/tracks/nope: %d", resp.StatusCode)
 	}

@@ -1,4 +1,4 @@
--- Schema 6: what a track carries besides its picture, and what it left out
+-- Schema 7: what a track carries besides its picture, and what it left out
 -- (issue 15). media holds the EXT-X-MEDIA renditions of a track (audio
 -- languages of a demuxed ladder, WebVTT subtitles); audio ones are also in
 -- renditions, with their segments. not_carried lists every source stream
