@@ -32,10 +32,12 @@ const (
 	CatalogName = "veza.db"
 )
 
-// Segment file extensions: MPEG-TS and fMP4 fragments.
+// Segment file extensions: MPEG-TS and fMP4 fragments, and the WebVTT
+// segments of a subtitle rendition.
 const (
-	TS   = ".ts"
-	FMP4 = ".m4s"
+	TS     = ".ts"
+	FMP4   = ".m4s"
+	WebVTT = ".vtt"
 )
 
 // segmentPrefix starts every segment name; five digits follow.
