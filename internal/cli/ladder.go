@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,12 @@ type LadderOptions struct {
 	// Audio is loudness normalisation and silence trimming from the flags,
 	// over the ladder's own settings.
 	Audio audio.Settings
+	// Tracks chooses the audio and subtitle streams (--audio, --subtitles).
+	Tracks ladder.Selection
+	// Subs are subtitle files to carry (--subs FILE[:LANG]).
+	Subs []string
+	// NoSidecar turns off picking up NAME.LANG.srt files beside the input.
+	NoSidecar bool
 	// Publish is --publish and the object-storage flags.
 	Publish PublishFlags
 	// Shard keeps only this shard's inputs (--shard); zero keeps all.
@@ -94,6 +101,12 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 			if opts.TrackID != "" && len(args) > 1 {
 				return usageErrorf("--track names one track: give one input")
 			}
+			if len(opts.Subs) > 0 && len(args) > 1 {
+				return usageErrorf("--subs belongs to one input: give one input")
+			}
+			if err := opts.Tracks.Validate(); err != nil {
+				return usageErrorf("--%v", err)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -117,6 +130,10 @@ func NewCmdLadder(f *Factory, runF func(context.Context, *LadderOptions) error) 
 	fl.BoolVar(&opts.Thumbnails, "thumbnails", true, "draw seek-bar thumbnails of video ladders: JPEG sprite sheets and <track>/thumbnails.vtt (--thumbnails=false: none)")
 	fl.Float64Var(&opts.ThumbnailInterval, "thumbnail-interval", 5, "seconds between thumbnails")
 	addShardFlag(fl, &opts.Shard)
+	fl.StringVar(&opts.Tracks.Audio, "audio", "", "audio streams to carry: all, first, or languages like en,fr (default all; several become an audio group)")
+	fl.StringVar(&opts.Tracks.Subtitles, "subtitles", "", "text subtitle streams to carry as WebVTT: all, none, or languages like en,fr (default all)")
+	fl.StringArrayVar(&opts.Subs, "subs", nil, "a subtitle file to carry, FILE or FILE:LANG (repeatable)")
+	fl.BoolVar(&opts.NoSidecar, "no-sidecar", false, "do not carry the subtitle files beside the input named after it (NAME.LANG.srt, .vtt, .ass)")
 	af = addAudioFlags(fl)
 	addProtectFlags(fl, &opts.ProtectOptions)
 	addPublishFlags(fl, &opts.Publish)
@@ -189,6 +206,21 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Timeout: timeout,
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict, Thumbnails: thumbs,
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
-			Publish:       opts.Publish.config(),
+			Tracks:        opts.Tracks, Subtitles: sidecars(opts.Subs), NoSidecar: opts.NoSidecar,
+			Publish: opts.Publish.config(),
 		}}, nil
+}
+
+// sidecars reads --subs values: FILE, or FILE:LANG when what follows the
+// last colon is a short tag and not part of a path.
+func sidecars(subs []string) []ladder.Sidecar {
+	var out []ladder.Sidecar
+	for _, s := range subs {
+		sc := ladder.Sidecar{Path: s}
+		if i := strings.LastIndex(s, ":"); i > 0 && len(s)-i-1 <= 11 && !strings.ContainsAny(s[i+1:], `/\.`) {
+			sc.Path, sc.Language = s[:i], s[i+1:]
+		}
+		out = append(out, sc)
+	}
+	return out
 }

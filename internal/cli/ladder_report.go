@@ -35,6 +35,12 @@ func printLadderResult(io *IOStreams, r *ladder.Result) {
 		fmt.Fprintf(io.Out, "  %-8s %-10s %8.0f kbit/s peak %8.0f avg  %-24s %d segments\n",
 			v.Name, size, float64(v.Bandwidth)/1000, float64(v.AverageBandwidth)/1000, v.Codecs, v.Segments)
 	}
+	for _, s := range r.Subtitles {
+		fmt.Fprintf(io.Out, "  %-8s %-10s subtitles %q (%s), %d cues          %d segments\n", s.Name, "", s.Label, s.Language, s.Cues, s.Segments)
+	}
+	for _, n := range r.NotCarried {
+		fmt.Fprintf(io.Out, "  %s\n", n)
+	}
 	writeLoudnessReport(io.Out, r.Loudness)
 	fmt.Fprintf(io.Out, "  master: %s\n", r.Master)
 	if r.MPD != "" {

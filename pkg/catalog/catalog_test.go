@@ -71,7 +71,7 @@ func TestOpenSettings(t *testing.T) {
 			{"foreign_keys", "1"},
 			{"busy_timeout", "10000"},
 			{"synchronous", "1"},
-			{"user_version", "7"},
+			{"user_version", "8"},
 			{"application_id", "1986361953"}, // "veza",
 		} {
 			var got string
@@ -86,7 +86,7 @@ func TestOpenSettings(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	if SchemaVersion != 7 {
+	if SchemaVersion != 8 {
 		t.Errorf("SchemaVersion = %d; update the user_version case above", SchemaVersion)
 	}
 }
@@ -141,7 +141,7 @@ func TestOpenErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.sql.Exec("PRAGMA user_version = 8"); err != nil {
+		if _, err := db.sql.Exec("PRAGMA user_version = 99"); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
@@ -156,8 +156,8 @@ func TestOpenErrors(t *testing.T) {
 		wantIs   error
 		wantType bool // a *NewerSchemaError
 	}{
-		{"newer schema", Open, newer, `catalog "` + newer + `": made by a newer veza (schema 8, this binary knows ` + strconv.Itoa(SchemaVersion) + `); upgrade veza`, nil, true},
-		{"newer schema existing", OpenExisting, newer, `made by a newer veza (schema 8, this binary knows ` + strconv.Itoa(SchemaVersion) + `)`, nil, true},
+		{"newer schema", Open, newer, `catalog "` + newer + `": made by a newer veza (schema 99, this binary knows ` + strconv.Itoa(SchemaVersion) + `); upgrade veza`, nil, true},
+		{"newer schema existing", OpenExisting, newer, `made by a newer veza (schema 99, this binary knows ` + strconv.Itoa(SchemaVersion) + `)`, nil, true},
 		{"not a database", Open, notDB, `catalog "` + notDB + `": not a SQLite database`, nil, false},
 		{"another program's database", Open, other, `catalog "` + other + `": not a veza catalog`, nil, false},
 		{"directory", Open, dir, `catalog "` + dir + `": is a directory`, nil, false},

@@ -206,6 +206,7 @@ func decodeStream(rs *rawStream) Stream {
 		Language:       rs.Tags["language"],
 		Title:          rs.Tags["title"],
 		Default:        rs.Disposition["default"].int() == 1,
+		Forced:         rs.Disposition["forced"].int() == 1,
 		AttachedPic:    rs.Disposition["attached_pic"].int() == 1,
 	}
 	if s.Language == "und" {

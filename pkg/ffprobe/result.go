@@ -84,6 +84,9 @@ type Stream struct {
 	Language string  `json:"language,omitempty"`
 	Title    string  `json:"title,omitempty"`
 	Default  bool    `json:"default"`
+	// Forced marks a subtitle stream shown even when subtitles are off
+	// (signs, foreign dialogue).
+	Forced bool `json:"forced,omitempty"`
 }
 
 // Summary is veza's judgement of the input as an encoding source.

@@ -96,7 +96,7 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 		if r.Width > 0 && !r.Copy {
 			video = append(video, i)
 		}
-		if r.AudioBitrate > 0 && p.Audio && !r.Copy {
+		if r.AudioBitrate > 0 && p.Audio && !r.Copy && r.Track == nil {
 			audio = append(audio, i)
 		}
 	}
@@ -129,7 +129,7 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 			vsrc, sep = "[vcut]", ""
 		}
 	}
-	asrc := "[0:a:0]"
+	asrc := fmt.Sprintf("[0:a:%d]", p.AudioStream)
 	if trim {
 		vin, ain := "", ""
 		if len(video) > 0 {
@@ -213,8 +213,12 @@ func (p *Plan) Build(rs []Rendition, outDir string, enc Encoding) Command {
 			o.Maps = append(o.Maps, "["+l+"]")
 			o.Args = append(o.Args, p.videoArgs(r, enc)...)
 		}
-		if r.AudioBitrate > 0 && p.Audio {
-			m := "0:a:0"
+		if r.Track != nil {
+			// An audio rendition of a demuxed ladder: its own stream, as is.
+			o.Maps = append(o.Maps, "0:a:"+strconv.Itoa(r.Track.Nth))
+			o.Args = append(o.Args, p.audioArgs(r)...)
+		} else if r.AudioBitrate > 0 && p.Audio {
+			m := "0:a:" + strconv.Itoa(p.AudioStream)
 			if l, ok := alabels[i]; ok {
 				m = l
 			}

@@ -57,6 +57,10 @@ type Ladder struct {
 	// Settings holds loudness, true_peak, lra, trim_silence and
 	// silence_threshold: what is done to the sound before the rungs split.
 	audio.Settings `yaml:",inline"`
+	// Selection holds audio and subtitles: which of the source's streams
+	// a video ladder carries (every audio and text subtitle stream when
+	// unset).
+	Selection `yaml:",inline"`
 }
 
 // IsAudio says whether every rung is audio only.
@@ -222,6 +226,9 @@ func (l Ladder) Validate() error {
 	}
 	if l.SegmentTime < 0 {
 		return fmt.Errorf("segment_time must be positive")
+	}
+	if err := l.Selection.Validate(); err != nil {
+		return err
 	}
 	return l.Settings.Validate()
 }

@@ -47,7 +47,7 @@ func TestWriteMasterGolden(t *testing.T) {
 	}
 	for name, vs := range cases {
 		path := filepath.Join(t.TempDir(), "master.m3u8")
-		if err := writeMaster(path, vs); err != nil {
+		if err := writeMaster(path, vs, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(path)

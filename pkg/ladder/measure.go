@@ -1,12 +1,15 @@
 package ladder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -69,6 +72,9 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 		return Variant{}, fmt.Errorf("rendition %s: %s has no segments", r.Name, playlist)
 	}
 	v := Variant{Name: r.Name, URI: r.Name + "/" + layout.Playlist, Segments: len(pl.Segments), Duration: pl.Duration()}
+	if t := r.Track; t != nil {
+		v.Media = &Media{Group: AudioGroup, Language: t.Language, Label: t.Name, Default: t.Default}
+	}
 	if v.Bandwidth, v.AverageBandwidth, err = hls.MeasureBandwidth(pl, dir); err != nil {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
 	}
@@ -101,6 +107,9 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 		},
 		func() string {
 			if s := res.Audio(); s != nil {
+				if v.Media != nil {
+					v.Media.Channels = cmp.Or(s.Channels, 2) // CHANNELS as encoded
+				}
 				return s.CodecString
 			}
 			return "-"
@@ -193,14 +202,53 @@ func firstFrameIsKey(ctx context.Context, p *ffprobe.Prober, path string, ts boo
 }
 
 // writeMaster writes the master playlist atomically, variants in ladder
-// order (highest first).
-func writeMaster(path string, vs []Variant) error {
+// order (highest first). Audio renditions of a demuxed ladder go into the
+// audio group, which every video variant names; its CODECS gains the
+// group's codecs and its bandwidths the highest-peak rendition's (RFC 8216
+// 4.3.4.2: BANDWIDTH covers the variant with any rendition of its groups).
+// Subtitle renditions go into the subtitle group, named by every variant.
+func writeMaster(path string, vs []Variant, subs []Subtitles) error {
 	m := &hls.MasterPlaylist{IndependentSegments: true}
+	var groupCodecs []string
+	var top *Variant
+	for i, v := range vs {
+		if v.Media == nil {
+			continue
+		}
+		m.IndependentSegments = m.IndependentSegments && v.Independent
+		m.Renditions = append(m.Renditions, hls.Rendition{Type: "AUDIO", GroupID: v.Media.Group, Name: v.Media.Label,
+			Language: v.Media.Language, URI: v.URI, Default: v.Media.Default, Autoselect: true,
+			Channels: strconv.Itoa(v.Media.Channels)})
+		for _, c := range hls.SplitCodecs(v.Codecs) {
+			if !slices.Contains(groupCodecs, c) {
+				groupCodecs = append(groupCodecs, c)
+			}
+		}
+		if top == nil || v.Bandwidth > top.Bandwidth {
+			top = &vs[i]
+		}
+	}
+	for _, s := range subs {
+		m.Renditions = append(m.Renditions, hls.Rendition{Type: "SUBTITLES", GroupID: s.Group, Name: s.Label,
+			Language: s.Language, URI: s.URI, Default: s.Default, Autoselect: true, Forced: s.Forced})
+	}
 	for _, v := range vs {
+		if v.Media != nil {
+			continue
+		}
 		m.IndependentSegments = m.IndependentSegments && v.Independent
 		hv := hls.Variant{
 			URI: v.URI, Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth, Codecs: v.Codecs,
 			Resolution: hls.Resolution{Width: v.Width, Height: v.Height}, FrameRate: v.FrameRate,
+		}
+		if top != nil {
+			hv.Audio = top.Media.Group
+			hv.Bandwidth += top.Bandwidth
+			hv.AverageBandwidth += top.AverageBandwidth
+			hv.Codecs = strings.Join(append(hls.SplitCodecs(v.Codecs), groupCodecs...), ",")
+		}
+		if len(subs) > 0 {
+			hv.Subtitles = subs[0].Group
 		}
 		m.Variants = append(m.Variants, hv)
 		if v.IFrames != nil {

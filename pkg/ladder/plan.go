@@ -65,6 +65,9 @@ type Rendition struct {
 	Width, Height int
 	// Copy passes the source's streams through without encoding.
 	Copy bool `json:"copy,omitempty"`
+	// Track is the source audio stream of an audio rendition of a demuxed
+	// ladder (an EXT-X-MEDIA rendition, not a variant); nil otherwise.
+	Track *Track `json:"track,omitempty"`
 }
 
 // Plan is everything needed to encode a ladder from one source.
@@ -91,6 +94,11 @@ type Plan struct {
 	AudioChannels, AudioRate int
 	// Audio says whether renditions carry audio.
 	Audio bool
+	// AudioStream is which of the source's audio streams muxed renditions
+	// carry (the N of 0:a:N).
+	AudioStream int `json:",omitempty"`
+	// Tracks are the audio and subtitle streams carried and those not.
+	Tracks Tracks `json:"tracks"`
 	// Dropped lists rungs left out and why (never upscale, no video...).
 	Dropped []string
 	// Thumbnails, when set, has the encode draw seek-bar thumbnail sheets

@@ -86,6 +86,13 @@ func (run *runner) fingerprint(contentHash string, r Rendition) string {
 	if run.cfg.DASH {
 		parts = append(parts, "dash")
 	}
+	// The source stream counts only when it is not the first, so output
+	// made before streams could be chosen stays current.
+	if r.Track != nil {
+		parts = append(parts, fmt.Sprint("a:", r.Track.Nth))
+	} else if run.plan.AudioStream > 0 {
+		parts = append(parts, fmt.Sprint("a:", run.plan.AudioStream))
+	}
 	if a := run.audio.Fingerprint(); a != "" {
 		parts = append(parts, a)
 	}

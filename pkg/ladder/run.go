@@ -106,6 +106,15 @@ type Config struct {
 	// field (non-zero fields win); it is how flags reach `veza segment`,
 	// which has no ladder.
 	Audio audio.Settings
+	// Tracks overrides the ladder's choice of audio and subtitle streams
+	// (non-empty fields win). Run only.
+	Tracks Selection
+	// Subtitles are subtitle files to carry besides the source's own.
+	Subtitles []Sidecar
+	// NoSidecar turns off picking up the subtitle files beside the input
+	// named after it (NAME.LANG.srt, .vtt, .ass); it defaults to false:
+	// they are carried, and the run says so.
+	NoSidecar bool
 	// Publish, when not nil, uploads the track folder to object storage
 	// once the track is complete: after its master and MPD are written, or
 	// at once when it was already up to date, so a rerun finishes an
@@ -152,7 +161,12 @@ type Result struct {
 	Reused   []string  `json:"reused"`
 	Dropped  []string  `json:"dropped,omitempty"`
 	Variants []Variant `json:"variants"`
-	Elapsed  float64   `json:"elapsed"`
+	// Subtitles are the WebVTT renditions of the subtitle group.
+	Subtitles []Subtitles `json:"subtitles,omitempty"`
+	// NotCarried lists every source stream (and sidecar file) the output
+	// leaves out, with the reason.
+	NotCarried []NotCarried `json:"not_carried"`
+	Elapsed    float64      `json:"elapsed"`
 	// Loudness reports the loudness and silence processing, when asked for.
 	Loudness *audio.Report `json:"loudness,omitempty"`
 	// Phases is where the wall time went, in seconds.
@@ -195,6 +209,29 @@ type Variant struct {
 	// IFrames is the rendition's I-frame playlist (URI relative to the
 	// master, measured bandwidths); nil for audio and encrypted renditions.
 	IFrames *IFrames `json:"iframes,omitempty"`
+	// Media is set for an audio rendition of a demuxed ladder: the master
+	// lists it in the audio group, not as a variant.
+	Media *Media `json:"media,omitempty"`
+}
+
+// Media is how the master describes an EXT-X-MEDIA rendition.
+type Media struct {
+	Group    string `json:"group"`
+	Language string `json:"language"`
+	// Label is the NAME players show.
+	Label    string `json:"label"`
+	Default  bool   `json:"default"`
+	Forced   bool   `json:"forced,omitempty"`
+	Channels int    `json:"channels,omitempty"`
+}
+
+// Subtitles is a WebVTT rendition of the subtitle group.
+type Subtitles struct {
+	Name     string `json:"name"`
+	URI      string `json:"uri"`
+	Segments int    `json:"segments"`
+	Cues     int    `json:"cues"`
+	Media
 }
 
 // IFrames is a video rendition's I-frame playlist as the master lists it.
@@ -220,8 +257,50 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			l, _ = Builtin(name)
 		}
 		plan, err := NewPlan(SourceFromProbe(src.probe), l, cfg.SegmentTime)
-		return plan, l.Settings.Override(cfg.Audio), "", err
+		sound := l.Settings.Override(cfg.Audio)
+		if err != nil {
+			return nil, sound, "", err
+		}
+		sidecars, notes, err := sidecarsFor(cfg)
+		if err != nil {
+			return nil, sound, "", err
+		}
+		tracks, err := SelectTracks(src.probe, l.Selection.Override(cfg.Tracks), sidecars)
+		if err != nil {
+			return nil, sound, "", err
+		}
+		tracks.Notes = append(notes, tracks.Notes...)
+		return plan, sound, "", plan.Carry(tracks, sound.Active(), sound.TrimSilence > 0)
 	})
+}
+
+// sidecarsFor lists the subtitle files to carry: those given, then those
+// found beside the input (unless turned off), each once.
+func sidecarsFor(cfg Config) ([]Sidecar, []string, error) {
+	out := append([]Sidecar(nil), cfg.Subtitles...)
+	seen := map[string]bool{}
+	for _, s := range out {
+		if _, err := os.Stat(s.Path); err != nil {
+			return nil, nil, fmt.Errorf("subtitles: %w", err)
+		}
+		seen[filepath.Clean(s.Path)] = true
+	}
+	if cfg.NoSidecar {
+		return out, nil, nil
+	}
+	found, err := FindSidecars(cfg.Input)
+	if err != nil {
+		return nil, nil, err
+	}
+	var notes []string
+	for _, s := range found {
+		if seen[filepath.Clean(s.Path)] {
+			continue
+		}
+		out = append(out, s)
+		notes = append(notes, fmt.Sprintf("carrying subtitles found beside the input: %s", filepath.Base(s.Path)))
+	}
+	return out, notes, nil
 }
 
 // planner plans one entry's renditions from the probed source. It returns
@@ -267,7 +346,8 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 	if root == "" {
 		root = cfg.OutDir
 	}
-	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: p.Dropped}
+	r := &Result{TrackID: trackID, Dir: filepath.Join(cfg.OutDir, trackID), Dropped: p.Dropped,
+		NotCarried: append([]NotCarried{}, p.Tracks.NotCarried...)}
 	r.Master = filepath.Join(r.Dir, layout.Master)
 	run := &runner{cfg: cfg, rec: &recorder.Recorder{DB: cfg.Catalog, Root: root}, plan: p, enc: enc, prober: src.prober,
 		res: r, trackID: trackID, src: src.probe, audio: sound,
@@ -276,6 +356,12 @@ func runPhases(ctx context.Context, cfg Config, what string, plan planner) (*Res
 		if run.keys, err = openKeyring(*cfg.Encryption, r.Dir); err != nil {
 			return nil, fmt.Errorf("%s %q: %w", what, cfg.Input, err)
 		}
+	}
+	for _, n := range p.Tracks.Notes {
+		run.note(n)
+	}
+	for _, n := range p.Tracks.NotCarried {
+		run.note(n.String())
 	}
 	run.planThumbnails()
 	hash, version, err := src.identity()

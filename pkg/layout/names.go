@@ -48,10 +48,12 @@ const (
 // ThumbnailName is sheet n's name, n counted from 1.
 func ThumbnailName(n int) string { return fmt.Sprintf(ThumbnailPattern, n) }
 
-// Segment file extensions: MPEG-TS and fMP4 fragments.
+// Segment file extensions: MPEG-TS and fMP4 fragments, and the WebVTT
+// segments of a subtitle rendition.
 const (
-	TS   = ".ts"
-	FMP4 = ".m4s"
+	TS     = ".ts"
+	FMP4   = ".m4s"
+	WebVTT = ".vtt"
 )
 
 // segmentPrefix starts every segment name; five digits follow.

@@ -101,6 +101,18 @@ func (r *Recorder) Analysis(ctx context.Context, a catalog.Analysis) error {
 	return r.DB.PutAnalysis(ctx, a)
 }
 
+// Media records a track's EXT-X-MEDIA renditions (audio languages,
+// subtitles) and the source streams its output leaves out, replacing an
+// earlier run's. Each PlaylistPath is the playlist on disk, recorded by
+// Rel.
+func (r *Recorder) Media(ctx context.Context, trackID string, ms []catalog.Media, nc []catalog.NotCarried) error {
+	rows := slices.Clone(ms)
+	for i := range rows {
+		rows[i].PlaylistPath = r.Rel(rows[i].PlaylistPath)
+	}
+	return r.DB.PutMedia(ctx, trackID, rows, nc)
+}
+
 // Quality records the measured picture quality of a track's video
 // renditions (pkg/report), replacing an earlier report's.
 func (r *Recorder) Quality(ctx context.Context, trackID string, qs []catalog.Quality) error {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/veza-media/veza/pkg/hls"
+	"github.com/veza-media/veza/pkg/language"
+	"github.com/veza-media/veza/pkg/webvtt"
 )
 
 // mediaCheck is one media playlist under verification.
@@ -21,6 +23,9 @@ type mediaCheck struct {
 	segs []segState
 	// peak and average are MeasureBandwidth's figures (0 when it failed).
 	peak, average int64
+	// vtt holds the parsed segments of a WebVTT playlist (nil entries for
+	// unreadable ones); nil for other playlists.
+	vtt []*webvtt.File
 }
 
 // masterCheck is one multivariant playlist under verification; its variant
@@ -53,6 +58,12 @@ func (v *verifier) addMedia(path string, data []byte, pl *hls.MediaPlaylist, r *
 		return mc
 	}
 	mc.segs = checkFiles(pl, mc.dir, r, v.initVerdicts())
+	if mc.isWebVTT() {
+		// Text, not media: W1 and W3 here, W2 with the master. Its few
+		// bytes add nothing to a variant's bandwidth worth measuring.
+		mc.checkWebVTT()
+		return mc
+	}
 	if !v.opts.NoProbe {
 		for i := range mc.segs {
 			if mc.segs[i].present && !mc.segs[i].opaque {
@@ -212,6 +223,15 @@ func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport, requireIFram
 		if rd.Type == "AUDIO" && rd.Language == "" {
 			r.add("P6", Must, rd.URI, "", "LANGUAGE", "audio EXT-X-MEDIA %q has no LANGUAGE", label)
 		}
+		if rd.Language != "" && !language.WellFormed(rd.Language) {
+			r.add("P6", Must, rd.URI, rd.Language, "a BCP 47 tag (en, fr-CA, und)", "EXT-X-MEDIA %q has LANGUAGE %q, not a BCP 47 tag", label, rd.Language)
+		}
+		if rd.Type == "AUDIO" && rd.Channels == "" {
+			r.add("P6", Must, rd.URI, "", "CHANNELS", "audio EXT-X-MEDIA %q has no CHANNELS", label)
+		}
+		if rd.Default && !rd.Autoselect {
+			r.add("P6", Must, rd.URI, "AUTOSELECT=NO", "AUTOSELECT=YES", "EXT-X-MEDIA %q has DEFAULT=YES without AUTOSELECT=YES", label)
+		}
 		if rd.Type == "CLOSED-CAPTIONS" && rd.URI != "" {
 			r.add("P6", Must, rd.URI, "URI", "no URI", "closed-captions EXT-X-MEDIA %q has a URI", label)
 		}
@@ -225,6 +245,7 @@ func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport, requireIFram
 			r.add("P6", Must, rd.URI, rd.Type, t, "group %q mixes %s and %s renditions", rd.GroupID, t, rd.Type)
 		}
 		groups[rd.GroupID] = rd.Type
+		defaults[rd.GroupID] += 0 // every group is counted, with or without a default
 		if rd.Default {
 			defaults[rd.GroupID]++
 		}
@@ -236,8 +257,27 @@ func checkMasterPlaylist(pl *hls.MasterPlaylist, r *PlaylistReport, requireIFram
 	}
 	for _, g := range sortedKeys(defaults) {
 		if defaults[g] > 1 {
-			r.add("P6", Must, "", strconv.Itoa(defaults[g]), "≤ 1", "group %q has %d renditions with DEFAULT=YES", g, defaults[g])
+			r.add("P6", Must, "", strconv.Itoa(defaults[g]), "1", "group %q has %d renditions with DEFAULT=YES", g, defaults[g])
 		}
+		// Subtitles may all be off by default (RFC 8216 allows at most
+		// one DEFAULT=YES); sound and picture need one to start with.
+		if defaults[g] == 0 && (groups[g] == "AUDIO" || groups[g] == "VIDEO") {
+			r.add("P6", Must, "", "0", "1", "group %q has no rendition with DEFAULT=YES: players may pick none", g)
+		}
+	}
+	named := map[string]bool{}
+	subs := map[string]bool{}
+	for _, vr := range pl.Variants {
+		named[vr.Audio], named[vr.Video], named[vr.Subtitles], named[vr.ClosedCaptions] = true, true, true, true
+		subs[vr.Subtitles] = true
+	}
+	for _, g := range sortedKeys(groups) {
+		if !named[g] {
+			r.add("P6", Must, "", "", "a variant naming it", "group %q is named by no variant", g)
+		}
+	}
+	if len(subs) > 1 {
+		r.add("P6", Must, "", strings.Join(sortedKeys(subs), ", "), "one subtitle group", "the variants name different subtitle groups (SUBTITLES=)")
 	}
 	for _, vr := range pl.Variants {
 		for _, ref := range []struct{ attr, typ, id string }{
@@ -316,6 +356,7 @@ func (v *verifier) checkMasterMedia(m *masterCheck) {
 		r.add("P8", Should, "", "", "EXT-X-INDEPENDENT-SEGMENTS", "every segment starts with an IDR frame but the master lacks EXT-X-INDEPENDENT-SEGMENTS")
 	}
 	checkVariantsAgree(m, r)
+	checkTimestampMaps(m)
 	if probed {
 		checkAlignment(m, r)
 	}
@@ -369,6 +410,9 @@ func pct(got, want int64) float64 { return 100 * (float64(got) - float64(want)) 
 func probedCodecs(vm variantMedia) (codecs []string, video *probedVideo, ok bool) {
 	seen := map[string]bool{}
 	for ci, mc := range append([]*mediaCheck{vm.own}, vm.groups...) {
+		if mc.vtt != nil {
+			continue // WebVTT has no RFC 6381 codec string to list
+		}
 		for _, s := range mc.segs {
 			if s.probe == nil || s.probe.err != nil || s.probe.res == nil {
 				return nil, nil, false

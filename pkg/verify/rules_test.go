@@ -88,10 +88,11 @@ func TestCheckMasterPlaylist(t *testing.T) {
 			want: []string{"P8/SHOULD"}},
 		{name: "program-id in version 6", in: "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=1,AVERAGE-BANDWIDTH=1,CODECS=\"mp4a.40.2\"\na.m3u8\n",
 			want: []string{"M5/MUST"}},
-		{name: "service needs version 7", in: "#EXTM3U\n#EXT-X-MEDIA:TYPE=CLOSED-CAPTIONS,GROUP-ID=\"cc\",NAME=\"en\",INSTREAM-ID=\"SERVICE1\"\n" + ok,
+		{name: "service needs version 7", in: "#EXTM3U\n#EXT-X-MEDIA:TYPE=CLOSED-CAPTIONS,GROUP-ID=\"cc\",NAME=\"en\",INSTREAM-ID=\"SERVICE1\"\n" +
+			strings.Replace(ok, "#EXT-X-STREAM-INF:", "#EXT-X-STREAM-INF:CLOSED-CAPTIONS=\"cc\",", 1),
 			want: []string{"M5/MUST"}},
-		{name: "good groups", in: "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",LANGUAGE=\"en\",DEFAULT=YES,URI=\"en.m3u8\"\n" +
-			"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"fr\",LANGUAGE=\"fr\",URI=\"fr.m3u8\"\n" +
+		{name: "good groups", in: "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",LANGUAGE=\"en\",DEFAULT=YES,AUTOSELECT=YES,CHANNELS=\"2\",URI=\"en.m3u8\"\n" +
+			"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"fr\",LANGUAGE=\"fr-CA\",CHANNELS=\"6\",URI=\"fr.m3u8\"\n" +
 			"#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1,CODECS=\"mp4a.40.2\",AUDIO=\"a\",CLOSED-CAPTIONS=NONE\na.m3u8\n", want: []string{}},
 		{name: "group problems", in: "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",DEFAULT=YES,URI=\"en.m3u8\"\n" +
 			"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",LANGUAGE=\"en\",DEFAULT=YES,URI=\"en2.m3u8\"\n" +
@@ -111,6 +112,24 @@ func TestCheckMasterPlaylist(t *testing.T) {
 				"P6/MUST", // two DEFAULT=YES in group a
 				"P6/MUST", // AUDIO="missing"
 				"P6/MUST", // SUBTITLES="a" is not a subtitles group
+				"P6/MUST", // "en" has no CHANNELS
+				"P6/MUST", // "en" (en2.m3u8) has no CHANNELS
+				"P6/MUST", // "en" DEFAULT=YES without AUTOSELECT
+				"P6/MUST", // "en" (en2.m3u8) DEFAULT=YES without AUTOSELECT
+				"P6/MUST", // group cc named by no variant
+				"P6/MUST", // group d named by no variant
+				"P6/MUST", // group s named by no variant
+			}},
+		{name: "group rules of HLS-RULES P6", in: "#EXTM3U\n" +
+			"#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"English\",LANGUAGE=\"en_US\",CHANNELS=\"2\",URI=\"en.m3u8\"\n" +
+			"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"en\",LANGUAGE=\"en\",URI=\"s.m3u8\"\n" +
+			"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"t\",NAME=\"en\",LANGUAGE=\"en\",URI=\"t.m3u8\"\n" +
+			"#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1,CODECS=\"mp4a.40.2\",AUDIO=\"a\",SUBTITLES=\"s\"\na.m3u8\n" +
+			"#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1,CODECS=\"mp4a.40.2\",AUDIO=\"a\",SUBTITLES=\"t\"\nb.m3u8\n",
+			want: []string{
+				"P6/MUST", // LANGUAGE="en_US" is not BCP 47
+				"P6/MUST", // audio group a has no DEFAULT=YES
+				"P6/MUST", // the variants name different subtitle groups
 			}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
--- Schema 7: seek-bar thumbnails of a track (issue 16). One row per file a
+-- Schema 8: seek-bar thumbnails of a track (issue 16). One row per file a
 -- ladder wrote for them: the WebVTT track (kind 'vtt') and each sprite
 -- sheet (kind 'sheet'). Drawing them again replaces the track's rows.
 
