@@ -61,10 +61,6 @@ func inputProtocols(input string) (arg, protocols string) {
 	}
 }
 
-// IsURL reports whether input names a URL (a scheme followed by "://")
-// rather than a local path.
-func IsURL(input string) bool { return isURL(input) }
-
 // indirectDemuxers read other files or URLs named inside the input: a
 // playlist, a concat script, an image sequence pattern, a session
 // description. A local input that turns out to be one of these is refused

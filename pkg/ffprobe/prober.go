@@ -166,17 +166,15 @@ func (p *Prober) Probe(ctx context.Context, input string) (*Result, error) {
 // probeArgs is the ffprobe command line for the container and streams,
 // codec private data included.
 func probeArgs(arg string) []string {
-	return []string{"-v", "error", "-hide_banner",
-		"-show_format", "-show_streams", "-show_data",
-		"-of", "json", "-protocol_whitelist", protocolsOf(arg), "-i", arg}
+	return append([]string{"-v", "error", "-hide_banner",
+		"-show_format", "-show_streams", "-show_data", "-of", "json"}, InputArgs(arg)...)
 }
 
 // packetArgs reads the first packets' timestamps and flags only.
 func packetArgs(arg string) []string {
-	return []string{"-v", "error", "-hide_banner",
+	return append([]string{"-v", "error", "-hide_banner",
 		"-show_entries", "packet=stream_index,pts,flags",
-		"-read_intervals", "%+#" + strconv.Itoa(vfrPackets),
-		"-of", "json", "-protocol_whitelist", protocolsOf(arg), "-i", arg}
+		"-read_intervals", "%+#" + strconv.Itoa(vfrPackets), "-of", "json"}, InputArgs(arg)...)
 }
 
 // mergePackets adds the "packets" of a packetArgs run to a probeArgs run's
@@ -240,10 +238,11 @@ func (p *Prober) FirstFrameParts(ctx context.Context, parts ...string) (FrameInf
 }
 
 func (p *Prober) firstFrame(ctx context.Context, input string, stdin io.Reader, arg string) (FrameInfo, error) {
-	out, _, err := p.runStdin(ctx, input, stdin, "-v", "error", "-hide_banner",
+	args := append([]string{"-v", "error", "-hide_banner",
 		"-select_streams", "V:0", "-read_intervals", "%+#1",
 		"-show_entries", "packet=pts_time,flags:frame=key_frame,pict_type,pts_time,best_effort_timestamp_time",
-		"-of", "json", "-protocol_whitelist", protocolsOf(arg), "-i", arg)
+		"-of", "json"}, InputArgs(arg)...)
+	out, _, err := p.runStdin(ctx, input, stdin, args...)
 	if err != nil {
 		return FrameInfo{}, err
 	}
@@ -308,9 +307,9 @@ func (p *Prober) KeyframeTimes(ctx context.Context, input string) ([]float64, er
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := p.run(ctx, input, "-v", "error", "-hide_banner",
-		"-select_streams", "V:0", "-show_entries", "packet=pts_time,flags",
-		"-of", "csv=p=0", "-protocol_whitelist", protocolsOf(arg), "-i", arg)
+	args := append([]string{"-v", "error", "-hide_banner",
+		"-select_streams", "V:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0"}, InputArgs(arg)...)
+	out, _, err := p.run(ctx, input, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -389,12 +388,6 @@ func inputArg(input string) (string, error) {
 	// The file: protocol takes the rest verbatim: no option parsing of a
 	// leading "-", no protocol guess from a colon in the name.
 	return "file:" + input, nil
-}
-
-// protocolsOf is the protocol whitelist for an -i value inputArg returned.
-func protocolsOf(arg string) string {
-	_, p := inputProtocols(arg)
-	return p
 }
 
 // run executes ffprobe with args and returns stdout and stderr. Failures of
