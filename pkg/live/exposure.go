@@ -98,17 +98,23 @@ func redactArgs(args []string) []string {
 // redactEvent hides the input URL's secrets in the lines ffmpeg logs: they
 // quote the input ("srt://…?passphrase=…: Connection refused").
 func redactEvent(ev encode.Event, input string) encode.Event {
-	shown := Redact(input)
-	if shown == input {
-		return ev
-	}
+	// Only ffmpeg's lines quote the input; progress and segment events,
+	// which come many times a second, pass untouched.
 	switch e := ev.(type) {
 	case encode.Error:
-		e.Line = strings.ReplaceAll(e.Line, input, shown)
+		e.Line = redactIn(e.Line, input)
 		return e
 	case encode.Warning:
-		e.Line = strings.ReplaceAll(e.Line, input, shown)
+		e.Line = redactIn(e.Line, input)
 		return e
 	}
 	return ev
+}
+
+// redactIn replaces the input URL in line with its redacted form.
+func redactIn(line, input string) string {
+	if !strings.Contains(line, input) {
+		return line
+	}
+	return strings.ReplaceAll(line, input, Redact(input))
 }
