@@ -68,77 +68,74 @@ func writeCatalogTrack(w io.Writer, d *catalog.TrackDetail) {
 // writeCatalogAnalyses prints the loudness and silence measurements of a
 // track's source and renditions, when there are any.
 func writeCatalogAnalyses(w io.Writer, as []catalog.Analysis) {
-	if len(as) == 0 {
-		return
-	}
 	num := func(v *float64, unit string) string {
 		if v == nil {
 			return "-"
 		}
 		return fmt.Sprintf("%.2f %s", *v, unit)
 	}
-	fmt.Fprintln(w)
-	tw := newCatalogTable(w)
-	fmt.Fprintln(tw, "LOUDNESS	RENDITION	INTEGRATED	TRUE PEAK	LRA	NORMALISATION	SILENCES")
+	var rows [][]string
 	for _, a := range as {
 		var sil []string
 		for _, s := range a.Silences {
 			sil = append(sil, fmt.Sprintf("%.2f-%.2f", s.Start, s.End))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Kind, catalogOr(a.Rendition, "-"),
+		rows = append(rows, []string{string(a.Kind), catalogOr(a.Rendition, "-"),
 			num(a.Integrated, "LUFS"), num(a.TruePeak, "dBTP"), num(a.LRA, "LU"),
-			catalogOr(a.Normalization, "-"), catalogOr(strings.Join(sil, " "), "none"))
+			catalogOr(a.Normalization, "-"), catalogOr(strings.Join(sil, " "), "none")})
 	}
-	tw.Flush()
+	writeCatalogSection(w, "LOUDNESS\tRENDITION\tINTEGRATED\tTRUE PEAK\tLRA\tNORMALISATION\tSILENCES", rows)
 }
 
 // writeCatalogQuality prints the measured picture quality of a track's
 // video renditions (`veza report`), when there is any.
 func writeCatalogQuality(w io.Writer, qs []catalog.Quality) {
-	if len(qs) == 0 {
-		return
-	}
-	fmt.Fprintln(w)
-	tw := newCatalogTable(w)
-	fmt.Fprintln(tw, "QUALITY\tMEASURED\tPSNR\tPSNR P5\tSSIM\tSSIM P5\tWORST SEGMENT\tSCALER")
+	var rows [][]string
 	for _, q := range qs {
-		fmt.Fprintf(tw, "%s\t%s\t%.2f dB\t%.2f dB\t%.4f\t%.4f\t%d (%.2f dB)\t%s\n", q.Rendition, humanRate(q.Bitrate),
-			q.PSNRMean, q.PSNRP5, q.SSIMMean, q.SSIMP5, q.WorstSegment, q.WorstPSNR, q.Scaler)
+		rows = append(rows, []string{q.Rendition, humanRate(q.Bitrate),
+			fmt.Sprintf("%.2f dB", q.PSNRMean), fmt.Sprintf("%.2f dB", q.PSNRP5), fmt.Sprintf("%.4f", q.SSIMMean),
+			fmt.Sprintf("%.4f", q.SSIMP5), fmt.Sprintf("%d (%.2f dB)", q.WorstSegment, q.WorstPSNR), q.Scaler})
 	}
-	tw.Flush()
+	writeCatalogSection(w, "QUALITY\tMEASURED\tPSNR\tPSNR P5\tSSIM\tSSIM P5\tWORST SEGMENT\tSCALER", rows)
 }
 
 // writeCatalogPublications prints where a track was published and how
 // each publish stands, when it was published at all.
 func writeCatalogPublications(w io.Writer, ps []catalog.Publication) {
-	if len(ps) == 0 {
-		return
-	}
-	fmt.Fprintln(w)
-	tw := newCatalogTable(w)
-	fmt.Fprintln(tw, "PUBLISHED TO\tSTATE\tOBJECTS\tSIZE\tUPDATED\tERROR")
+	var rows [][]string
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", p.Target, p.State, len(p.Objects), humanBytes(p.Bytes),
-			catalogTime(p.UpdatedAt), catalogOr(firstLine(p.Error), "-"))
+		rows = append(rows, []string{p.Target, string(p.State), strconv.Itoa(len(p.Objects)), humanBytes(p.Bytes),
+			catalogTime(p.UpdatedAt), catalogOr(firstLine(p.Error), "-")})
 	}
-	tw.Flush()
+	writeCatalogSection(w, "PUBLISHED TO\tSTATE\tOBJECTS\tSIZE\tUPDATED\tERROR", rows)
 }
 
 // writeCatalogThumbnails prints the files of a track's seek-bar
 // thumbnails, when it has any.
 func writeCatalogThumbnails(w io.Writer, ts []catalog.Thumbnail) {
-	if len(ts) == 0 {
-		return
-	}
-	fmt.Fprintln(w)
-	tw := newCatalogTable(w)
-	fmt.Fprintln(tw, "THUMBNAILS\tKIND\tSIZE\tTILES")
+	var rows [][]string
 	for _, t := range ts {
 		size := "-"
 		if t.Width > 0 {
 			size = fmt.Sprintf("%dx%d", t.Width, t.Height)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%dx%d every %s s\n", t.Path, t.Kind, size, t.TileWidth, t.TileHeight, catalogSeconds(t.Interval))
+		rows = append(rows, []string{t.Path, string(t.Kind), size,
+			fmt.Sprintf("%dx%d every %s s", t.TileWidth, t.TileHeight, catalogSeconds(t.Interval))})
+	}
+	writeCatalogSection(w, "THUMBNAILS\tKIND\tSIZE\tTILES", rows)
+}
+
+// writeCatalogSection prints one of catalog show's extra tables after a
+// blank line, or nothing when it has no rows.
+func writeCatalogSection(w io.Writer, header string, rows [][]string) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := newCatalogTable(w)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
 }
