@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/veza-media/veza/pkg/audio"
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/shard"
 	"github.com/veza-media/veza/pkg/thumbnail"
 )
@@ -198,7 +200,7 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 	if timeout == 0 {
 		timeout = encode.NoTimeout
 	}
-	return ladder.BatchConfig{Inputs: opts.Inputs, CatalogPath: opts.Catalog, Segment: ladder.SegmentMode(opts.Segment),
+	bc := ladder.BatchConfig{Inputs: opts.Inputs, CatalogPath: opts.Catalog, Segment: ladder.SegmentMode(opts.Segment),
 		Config: ladder.Config{
 			OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
@@ -208,7 +210,11 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
 			Tracks:        opts.Tracks, Subtitles: sidecars(opts.Subs), NoSidecar: opts.NoSidecar,
 			Publish: opts.Publish.config(),
-		}}, nil
+		}}
+	if slices.ContainsFunc(opts.Inputs, publish.IsURL) {
+		bc.Fetch = newBucketSource(opts.IO, opts.Publish.S3, opts.OutDir).fetch
+	}
+	return bc, nil
 }
 
 // sidecars reads --subs values: FILE, or FILE:LANG when what follows the

@@ -39,7 +39,7 @@ func TestLadderFlags(t *testing.T) {
 			}},
 		{[]string{"a.mp4", "-o", "out"}, "", func(o *LadderOptions) bool { return o.Publish.config() == nil }},
 		{[]string{"a.mp4", "-o", "out", "--publish", "media/vod"}, "--publish", nil},
-		{[]string{"a.mp4", "-o", "out", "--keys-to", "s3://keys/vod"}, "need --publish", nil},
+		{[]string{"a.mp4", "-o", "out", "--keys-to", "s3://keys/vod"}, "needs --publish", nil},
 		{[]string{"a.mp4", "-o", "out", "--publish", "s3://media/vod", "--upload-jobs", "0"}, "--upload-jobs", nil},
 	}
 	for _, c := range cases {

@@ -68,5 +68,5 @@ func (o *LadderOptions) checkHLSFlags() error {
 	if o.SegmentTime <= 0 || o.SegmentTime > 60 {
 		return usageErrorf("--segment-time must be between 0 and 60 seconds")
 	}
-	return o.Publish.check()
+	return o.Publish.check(o.Inputs...)
 }

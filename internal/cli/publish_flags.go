@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"slices"
+
 	"github.com/spf13/pflag"
 
 	"github.com/veza-media/veza/pkg/publish"
@@ -24,11 +26,15 @@ func addPublishFlags(fl *pflag.FlagSet, o *PublishFlags) {
 	addS3Flags(fl, &o.S3)
 }
 
-// check rejects object-storage flags without --publish and bad URLs.
-func (o PublishFlags) check() error {
+// check rejects object-storage flags that nothing uses and bad URLs: the
+// endpoint flags need --publish or an input read from a bucket.
+func (o PublishFlags) check(inputs ...string) error {
 	if o.Target == "" {
-		if o.KeysTo != "" || o.S3.Endpoint != "" || o.S3.PathStyle {
-			return usageErrorf("--keys-to, --s3-endpoint and --s3-path-style need --publish")
+		if o.KeysTo != "" {
+			return usageErrorf("--keys-to needs --publish")
+		}
+		if (o.S3.Endpoint != "" || o.S3.PathStyle) && !slices.ContainsFunc(inputs, publish.IsURL) {
+			return usageErrorf("--s3-endpoint and --s3-path-style need --publish or an s3:// input")
 		}
 		return o.S3.check()
 	}

@@ -132,8 +132,8 @@ func (o *TranscodeOptions) check() error {
 		return usageErrorf("--events ndjson and --json both write to stdout; choose one")
 	case slices.Contains(b.Inputs[slices.Index(b.Inputs, "-")+1:], "-"):
 		return usageErrorf("\"-\" (read paths from stdin) can be given once")
-	case o.Publish == "" && (o.S3.Endpoint != "" || o.S3.PathStyle):
-		return usageErrorf("--s3-endpoint and --s3-path-style need --publish")
+	case o.Publish == "" && (o.S3.Endpoint != "" || o.S3.PathStyle) && !slices.ContainsFunc(b.Inputs, publish.IsURL):
+		return usageErrorf("--s3-endpoint and --s3-path-style need --publish or an s3:// input")
 	}
 	if o.Publish != "" {
 		if _, err := publish.ParseLocation(o.Publish); err != nil {
@@ -180,6 +180,14 @@ func runTranscode(ctx context.Context, opts *TranscodeOptions) error {
 		}
 		defer db.Close()
 		cfg.Recorder = &recorder.Recorder{DB: db, Root: filepath.Dir(catPath)}
+	}
+	if slices.ContainsFunc(cfg.Inputs, publish.IsURL) {
+		inputs, cleanup, err := newBucketSource(opts.IO, opts.S3, cfg.OutDir).fetchAll(ctx, cfg.Inputs)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		cfg.Inputs = inputs
 	}
 	res, err := transcode.Run(ctx, cfg)
 	ui.close()

@@ -28,6 +28,13 @@ type BatchConfig struct {
 	// and OnDone with its result, one input after the other. Any may be
 	// nil.
 	OnStart func(input string)
+	// Fetch, when set, is called for each input just before it is built
+	// and returns the local file to build it from, what the catalog
+	// records as its source (Config.Source) and a cleanup called once the
+	// input is built; an error fails that input alone. Inputs read from a
+	// bucket are fetched this way, one at a time. nil builds the inputs as
+	// local files.
+	Fetch func(ctx context.Context, input string) (local, source string, cleanup func(), err error)
 	OnEvent func(input string, ev Event)
 	OnDone  func(BatchResult)
 }
@@ -58,7 +65,18 @@ func RunAll(ctx context.Context, bc BatchConfig) ([]BatchResult, error) {
 	results := make([]BatchResult, 0, len(bc.Inputs))
 	for _, in := range bc.Inputs {
 		res := BatchResult{Input: in}
-		if st, err := os.Stat(in); err != nil {
+		local, source, cleanup := in, "", func() {}
+		if bc.Fetch != nil {
+			l, s, c, err := bc.Fetch(ctx, in)
+			if err != nil {
+				res.Err = err
+			} else {
+				local, source, cleanup = l, s, c
+			}
+		}
+		if res.Err != nil {
+			// The fetch said why.
+		} else if st, err := os.Stat(local); err != nil {
 			res.Err = fmt.Errorf("ladder %q: no such file", in)
 		} else if st.IsDir() {
 			res.Err = fmt.Errorf("ladder %q: is a directory", in)
@@ -67,7 +85,7 @@ func RunAll(ctx context.Context, bc BatchConfig) ([]BatchResult, error) {
 				bc.OnStart(in)
 			}
 			cfg := bc.Config
-			cfg.Input, cfg.Catalog, cfg.CatalogRoot = in, db, filepath.Dir(catPath)
+			cfg.Input, cfg.Source, cfg.Catalog, cfg.CatalogRoot = local, source, db, filepath.Dir(catPath)
 			cfg.OnEvent = nil
 			if bc.OnEvent != nil {
 				cfg.OnEvent = func(ev Event) { bc.OnEvent(in, ev) }
@@ -78,6 +96,7 @@ func RunAll(ctx context.Context, bc BatchConfig) ([]BatchResult, error) {
 				res.Result, res.Err = Run(ctx, cfg)
 			}
 		}
+		cleanup()
 		results = append(results, res)
 		if bc.OnDone != nil {
 			bc.OnDone(res)

@@ -22,7 +22,11 @@ import (
 func (run *runner) resume(ctx context.Context, hash string) (todo []Rendition, fps map[string]string, err error) {
 	cfg, r := run.cfg, run.res
 	probeJSON, _ := json.Marshal(run.src)
-	if err := run.rec.Track(ctx, catalog.Track{ID: run.trackID, SourcePath: cfg.Input, ContentHash: hash, Probe: probeJSON}); err != nil {
+	source := cfg.Source
+	if source == "" {
+		source = cfg.Input
+	}
+	if err := run.rec.Track(ctx, catalog.Track{ID: run.trackID, SourcePath: source, ContentHash: hash, Probe: probeJSON}); err != nil {
 		return nil, nil, err
 	}
 	fps = map[string]string{}

@@ -47,6 +47,12 @@ const planVersion = "3"
 type Config struct {
 	// Input is the source file.
 	Input string
+	// Source is what the catalog records as the track's source. It
+	// defaults to Input; it is set when Input is a temporary copy, such
+	// as an object read from a bucket (its URL, ETag and size), so the
+	// catalog never names a file that is gone. Resume decisions use the
+	// content's hash, so the copy's path never enters them.
+	Source string
 	// OutDir is the output root: the track goes to OutDir/<TrackID>.
 	OutDir string
 	// TrackID defaults to a slug of the input's file name.

@@ -18,16 +18,28 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// newClient builds the S3 client from the SDK's standard chain and cfg.
-// Retries are Run's own (see retrying), so the SDK makes one attempt.
-func newClient(ctx context.Context, cfg *Config) (*s3.Client, aws.Credentials, error) {
+// store is a client of one S3 endpoint with the retry policy of the
+// requests made through it.
+type store struct {
+	client *s3.Client
+	creds  aws.Credentials
+	// attempts bounds the tries of one request; retryDelay is the backoff
+	// before the second (see Config.Attempts and Config.RetryDelay).
+	attempts   int
+	retryDelay time.Duration
+}
+
+// openStore builds the S3 client from the SDK's standard chain and cfg's
+// endpoint settings; cfg's defaults must be filled. Retries are the
+// store's own (see retrying), so the SDK makes one attempt.
+func openStore(ctx context.Context, cfg *Config) (*store, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx,
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 	)
 	if err != nil {
-		return nil, aws.Credentials{}, fmt.Errorf("S3 configuration: %w", err)
+		return nil, fmt.Errorf("S3 configuration: %w", err)
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
@@ -43,28 +55,30 @@ func newClient(ctx context.Context, cfg *Config) (*s3.Client, aws.Credentials, e
 	// The credentials are read once here, so messages can be scrubbed of
 	// them; a chain with none fails at the first request instead.
 	creds, _ := awsCfg.Credentials.Retrieve(ctx)
-	return client, creds, nil
+	return &store{client: client, creds: creds, attempts: cfg.Attempts, retryDelay: cfg.RetryDelay}, nil
 }
 
 // retryables are the SDK's own judgement of a retryable error (throttling
 // codes, 500/502/503/504, timeouts, refused and reset connections), plus
-// 429, which S3-compatible stores use for throttling.
+// 429, which S3-compatible stores use for throttling, and a download's
+// body cut short.
 var retryables = retry.IsErrorRetryables(append(append([]retry.IsErrorRetryable{}, retry.DefaultRetryables...),
 	retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-		return aws.BoolTernary(statusOf(err) == http.StatusTooManyRequests)
+		var be *bodyError
+		return aws.BoolTernary(statusOf(err) == http.StatusTooManyRequests || errors.As(err, &be))
 	})))
 
 // retrying runs op until it succeeds, fails for a reason a retry cannot
 // change, or has run Config.Attempts times, waiting a random part of an
-// exponentially growing delay between tries. It returns the number of tries.
-func (p *publisher) retrying(ctx context.Context, op func(context.Context) error) (int, error) {
+// exponentially growing delay between tries (Config.Attempts and Config.RetryDelay). It returns the number of tries.
+func (p *store) retrying(ctx context.Context, op func(context.Context) error) (int, error) {
 	for attempt := 1; ; attempt++ {
 		err := op(ctx)
-		if err == nil || attempt >= p.cfg.Attempts || ctx.Err() != nil ||
+		if err == nil || attempt >= p.attempts || ctx.Err() != nil ||
 			retryables.IsErrorRetryable(err) != aws.TrueTernary {
 			return attempt, err
 		}
-		limit := p.cfg.RetryDelay << min(attempt-1, 5)
+		limit := p.retryDelay << min(attempt-1, 5)
 		wait := time.Duration(rand.Int64N(int64(limit)) + 1)
 		select {
 		case <-ctx.Done():
@@ -101,7 +115,7 @@ func (e *ObjectError) Error() string {
 func (e *ObjectError) Unwrap() error { return e.Err }
 
 // objectError describes err, the failure of op on loc, in one line.
-func (p *publisher) objectError(op, loc string, attempts int, err error) error {
+func (p *store) objectError(op, loc string, attempts int, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -165,7 +179,7 @@ func statusOf(err error) int {
 
 // scrub removes the credentials from s, should a store or a transport echo
 // them.
-func (p *publisher) scrub(s string) string {
+func (p *store) scrub(s string) string {
 	for _, secret := range []string{p.creds.SecretAccessKey, p.creds.SessionToken, p.creds.AccessKeyID} {
 		if len(secret) >= 4 {
 			s = strings.ReplaceAll(s, secret, "***")

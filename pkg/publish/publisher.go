@@ -99,7 +99,7 @@ func NewPublisher(ctx context.Context, cfg Config) (*Publisher, error) {
 		return nil, err
 	}
 	p := &publisher{cfg: cfg, target: target, res: &Result{}, in: map[object]listed{}, acked: map[object]bool{}}
-	if p.client, p.creds, err = newClient(ctx, &p.cfg); err != nil {
+	if p.store, err = openStore(ctx, &p.cfg); err != nil {
 		return nil, err
 	}
 	pub := &Publisher{p: p, wake: make(chan struct{}, 1), done: make(chan struct{}),

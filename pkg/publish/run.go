@@ -30,9 +30,8 @@ type listed struct {
 
 // publisher is one Run's state.
 type publisher struct {
-	cfg    Config
-	client *s3.Client
-	creds  aws.Credentials
+	cfg Config
+	*store
 	// target is where the media goes; keys where the keys go, when
 	// keysTo.
 	target, keys Location
@@ -80,7 +79,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if len(tracks) == 0 {
 		return res, fmt.Errorf("%s: %w", cfg.Dir, ErrNothingToPublish)
 	}
-	if p.client, p.creds, err = newClient(ctx, &p.cfg); err != nil {
+	if p.store, err = openStore(ctx, &p.cfg); err != nil {
 		return res, err
 	}
 	if err := p.list(ctx, p.target); err != nil {
