@@ -34,7 +34,7 @@ type BatchConfig struct {
 	// input is built; an error fails that input alone. Inputs read from a
 	// bucket are fetched this way, one at a time. nil builds the inputs as
 	// local files.
-	Fetch func(ctx context.Context, input string) (local, source string, cleanup func(), err error)
+	Fetch   func(ctx context.Context, input string) (local, source string, cleanup func(), err error)
 	OnEvent func(input string, ev Event)
 	OnDone  func(BatchResult)
 }
