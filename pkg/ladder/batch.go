@@ -24,17 +24,17 @@ type BatchConfig struct {
 	// Segment, when set, builds each input with Segment in this mode
 	// instead of Run.
 	Segment SegmentMode
-	// OnStart is called before an input is built, OnEvent with its events
-	// and OnDone with its result, one input after the other. Any may be
-	// nil.
-	OnStart func(input string)
 	// Fetch, when set, is called for each input just before it is built
 	// and returns the local file to build it from, what the catalog
 	// records as its source (Config.Source) and a cleanup called once the
 	// input is built; an error fails that input alone. Inputs read from a
 	// bucket are fetched this way, one at a time. nil builds the inputs as
 	// local files.
-	Fetch   func(ctx context.Context, input string) (local, source string, cleanup func(), err error)
+	Fetch func(ctx context.Context, input string) (local, source string, cleanup func(), err error)
+	// OnStart is called before an input is built, OnEvent with its events
+	// and OnDone with its result, one input after the other. Any may be
+	// nil.
+	OnStart func(input string)
 	OnEvent func(input string, ev Event)
 	OnDone  func(BatchResult)
 }
