@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sys/unix"
 )
 
@@ -253,4 +254,23 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// OpenToBrowsers lets anyone read the bucket's objects without signing
+// (a bucket policy) from any web page (a CORS rule), as a CDN origin does,
+// so a browser player can load them straight from the server's URL.
+func (s *Server) OpenToBrowsers(t testing.TB, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",` +
+		`"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::` + bucket + `/*"]}]}`
+	if _, err := s.Client().PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)}); err != nil {
+		t.Fatalf("s3test: bucket policy of %s: %v", bucket, err)
+	}
+	cors := &types.CORSConfiguration{CORSRules: []types.CORSRule{{
+		AllowedMethods: []string{"GET", "HEAD"}, AllowedOrigins: []string{"*"}, AllowedHeaders: []string{"*"},
+		ExposeHeaders: []string{"Content-Length", "Content-Range", "ETag"}, MaxAgeSeconds: aws.Int32(60)}}}
+	if _, err := s.Client().PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(bucket), CORSConfiguration: cors}); err != nil {
+		t.Fatalf("s3test: CORS of %s: %v", bucket, err)
+	}
 }

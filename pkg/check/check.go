@@ -51,6 +51,12 @@ type Config struct {
 	// Timeout bounds the playback of one variant. It defaults to 30 s
 	// plus four times Seconds: a loaded CI machine starts slowly.
 	Timeout time.Duration
+	// BaseURL, when set, is where the browser loads Target's playlists and
+	// segments from instead of veza's own server: the URL of the folder
+	// Target was published to (a bucket's, which must then allow this
+	// page's origin by CORS). Target is still read locally to know what to
+	// play. It defaults to "".
+	BaseURL string
 	// OnResult, when set, is called with each result as it is known, from
 	// the goroutine running Run.
 	OnResult func(Result)
@@ -274,6 +280,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	for _, t := range targets {
 		masterURL := base + "/" + escapePath(t.name)
+		if cfg.BaseURL != "" {
+			masterURL = strings.TrimSuffix(cfg.BaseURL, "/") + "/" + escapePath(t.name)
+		}
 		var skipped map[int]string
 		if t.master {
 			if skipped, err = checkCodecs(bctx, t, add); err != nil {
