@@ -130,3 +130,66 @@ func TestTranscodeFromBucketPrefix(t *testing.T) {
 		t.Errorf("empty prefix: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// A catalog is rebuilt from what a bucket holds alone: tracks,
+// renditions and segments (sizes from the listing) and the publications.
+func TestCatalogImportFromBucket(t *testing.T) {
+	track := vodFolder(t)
+	chdir(t, t.TempDir())
+	for _, name := range []string{"a", "b"} {
+		if err := os.CopyFS(filepath.Join("out", name), os.DirFS(track)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := bucketWithMedia(t)
+	endpoint := []string{"--s3-endpoint", srv.URL, "--s3-path-style"}
+	if code, stdout, stderr := verifyRun(t, append([]string{"publish", "out", "s3://media/vod"}, endpoint...)...); code != 0 {
+		t.Fatalf("publish: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := verifyRun(t, append([]string{"catalog", "import", "s3://media/vod", "--catalog", "cat.db"}, endpoint...)...)
+	if code != 0 || !strings.Contains(stdout, "imported 2 track(s), 2 rendition(s), 4 segment(s)") {
+		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	db, err := catalog.Open("cat.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	segs, err := db.Segments(ctx, "a", "index")
+	if err != nil || len(segs) != 2 {
+		t.Fatalf("segments of a: %v %v", segs, err)
+	}
+	for _, s := range segs {
+		st, err := os.Stat(filepath.Join("out", filepath.FromSlash(s.Path)))
+		if err != nil || st.Size() != s.Bytes || s.Duration <= 0 {
+			t.Errorf("segment %+v: the local file says %v", s, err)
+		}
+	}
+	tr, err := db.Track(ctx, "a")
+	if err != nil || tr.SourcePath != "s3://media/vod/a/index.m3u8" {
+		t.Errorf("track a: %+v %v", tr, err)
+	}
+	pubs, err := db.Publications(ctx, "a")
+	if err != nil || len(pubs) != 1 || pubs[0].Target != "s3://media/vod" || pubs[0].State != catalog.Published || len(pubs[0].Objects) != 3 {
+		t.Fatalf("publications of a: %+v %v", pubs, err)
+	}
+	for _, o := range pubs[0].Objects {
+		if !strings.HasPrefix(o.Key, "vod/a/") || o.ETag == "" {
+			t.Errorf("published object %+v", o)
+		}
+	}
+	db.Close()
+
+	// An object gone from the bucket: its rendition is reported, exit 3.
+	if _, err := srv.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("media"), Key: aws.String("vod/b/seg1.ts")}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = verifyRun(t, append([]string{"catalog", "import", "s3://media/vod", "--catalog", "cat2.db"}, endpoint...)...)
+	if code != ExitPartial || !strings.Contains(stderr, `s3://media/vod/b/index.m3u8: segment "seg1.ts" is missing or empty in the bucket`) {
+		t.Errorf("missing object: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = verifyRun(t, append([]string{"catalog", "import", "s3://nobucket/vod", "--catalog", "cat3.db"}, endpoint...)...)
+	if code != ExitFailure || stderr != "veza: list s3://nobucket/vod: bucket does not exist\n" {
+		t.Errorf("missing bucket: exit %d, stderr %q", code, stderr)
+	}
+}

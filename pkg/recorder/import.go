@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/hls"
 	"github.com/veza-media/veza/pkg/layout"
+	"github.com/veza-media/veza/pkg/publish"
 )
 
 // ImportResult says what Import found.
@@ -31,6 +33,33 @@ type ImportResult struct {
 // EXTINF values and the files' sizes; a playlist naming a missing segment
 // is reported and its rendition marked error.
 func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error) {
+	return r.importDir(ctx, dir, nil)
+}
+
+// Published is output in a bucket that ImportPublished rebuilds rows
+// from: its playlists copied to a local folder, its other objects known
+// only from a listing.
+type Published struct {
+	// URL is the s3://bucket/prefix the folder mirrors: the target of the
+	// publications recorded, the base of the tracks' sources.
+	URL string
+	// Objects are the objects below URL, as listed.
+	Objects []publish.Source
+}
+
+// ImportPublished rebuilds catalog rows from output published to a
+// bucket, as Import does from a folder: dir holds copies of its playlists
+// at their paths below pub.URL, and segment sizes come from the listing
+// instead of the disk (a playlist naming an object the listing lacks is
+// reported). Each track also gets a completed publication to pub.URL
+// listing the objects below its folder. Keys are not looked for: they are
+// never published beside the media. Paths are recorded relative to Root,
+// which should be dir so that they are the objects' paths below pub.URL.
+func (r *Recorder) ImportPublished(ctx context.Context, dir string, pub Published) (*ImportResult, error) {
+	return r.importDir(ctx, dir, &pub)
+}
+
+func (r *Recorder) importDir(ctx context.Context, dir string, pub *Published) (*ImportResult, error) {
 	found, err := layout.Find(dir)
 	if err != nil {
 		return nil, fmt.Errorf("import %q: %w", dir, err)
@@ -49,12 +78,31 @@ func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error
 	}
 	res := &ImportResult{}
 	claimed := map[string]bool{}
-	job := func(track string) (*Job, error) {
-		return r.Start(ctx, catalog.Job{TrackID: track, Kind: "import", Args: []string{"catalog", "import", dir}})
+	from := dir
+	if pub != nil {
+		from = pub.URL
 	}
-	addTrack := func(id, source string) error {
+	job := func(track string) (*Job, error) {
+		return r.Start(ctx, catalog.Job{TrackID: track, Kind: "import", Args: []string{"catalog", "import", from}})
+	}
+	im := importer{r: r, dir: dir, pub: pub}
+	if pub != nil {
+		im.sizes = map[string]int64{}
+		for _, o := range pub.Objects {
+			im.sizes[im.objectRel(o)] = o.Size
+		}
+	}
+	// A track's source is its playlist: the file, or the object.
+	addTrack := func(id, playlist string) error {
 		res.Tracks++
-		return r.Track(ctx, catalog.Track{ID: id, SourcePath: source})
+		source := playlist
+		if pub != nil {
+			source = pub.URL + "/" + im.rel(playlist)
+		}
+		if err := r.Track(ctx, catalog.Track{ID: id, SourcePath: source}); err != nil {
+			return err
+		}
+		return im.publication(ctx, id, path.Dir(im.rel(playlist)))
 	}
 	for _, mp := range masters {
 		m, err := hls.ReadMaster(mp)
@@ -84,12 +132,12 @@ func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error
 				// A variant without RESOLUTION or CODECS is audio: a master
 				// gives both for video.
 				Kind: Kind(v.Resolution.Width, v.Codecs, catalog.KindAudio)}
-			if !r.importRendition(ctx, res, rd, p, j) {
+			if !im.rendition(ctx, res, rd, p, j) {
 				failed = true
 			}
 		}
 		if len(m.Variants) > 0 {
-			if p, err := hls.ResolveURI(filepath.Dir(mp), m.Variants[0].URI); err == nil && !r.importKeys(ctx, res, track, p) {
+			if p, err := hls.ResolveURI(filepath.Dir(mp), m.Variants[0].URI); err == nil && !im.keys(ctx, res, track, p) {
 				failed = true
 			}
 		}
@@ -112,8 +160,8 @@ func (r *Recorder) Import(ctx context.Context, dir string) (*ImportResult, error
 		}
 		// Nothing describes a lone media playlist's streams.
 		rd := catalog.Rendition{TrackID: track, Name: renditionName(filepath.Dir(p), p), Kind: Kind(0, "", catalog.KindVideo)}
-		ok := r.importRendition(ctx, res, rd, p, j)
-		ok = r.importKeys(ctx, res, track, p) && ok
+		ok := im.rendition(ctx, res, rd, p, j)
+		ok = im.keys(ctx, res, track, p) && ok
 		if err := finish(ctx, j, !ok); err != nil {
 			return res, err
 		}
@@ -128,13 +176,84 @@ func finish(ctx context.Context, j *Job, failed bool) error {
 	return j.Finished(ctx, catalog.StatusDone, "")
 }
 
-func (r *Recorder) importRendition(ctx context.Context, res *ImportResult, rd catalog.Rendition, playlist string, j *Job) bool {
+// importer is one import's source: a folder, or a folder of playlists
+// copied from a bucket (pub set) whose objects' sizes are listed.
+type importer struct {
+	r   *Recorder
+	dir string
+	pub *Published
+	// sizes are the listed objects' sizes by slash path below dir.
+	sizes map[string]int64
+}
+
+// rel is path relative to dir, slash-separated.
+func (im *importer) rel(path string) string {
+	rel, err := filepath.Rel(im.dir, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// segments lists pl's segments: from the disk, or from the listing.
+func (im *importer) segments(pl *hls.MediaPlaylist, playlist string) ([]catalog.Segment, error) {
+	if im.pub == nil {
+		return im.r.SegmentsOnDisk(pl, playlist)
+	}
+	segs := make([]catalog.Segment, 0, len(pl.Segments))
+	for i, s := range pl.Segments {
+		p, err := hls.ResolveURI(filepath.Dir(playlist), s.URI)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: segment %q: %w", im.pub.URL, im.rel(playlist), s.URI, err)
+		}
+		size, ok := im.sizes[im.rel(p)]
+		if !ok || size == 0 {
+			return nil, fmt.Errorf("%s/%s: segment %q is missing or empty in the bucket", im.pub.URL, im.rel(playlist), s.URI)
+		}
+		segs = append(segs, catalog.Segment{Index: int(pl.SequenceOf(i)), Path: im.r.Rel(p), Duration: s.Duration, Bytes: size})
+	}
+	return segs, nil
+}
+
+// publication records, for an import from a bucket, that the track whose
+// playlists are in folder (slash path below dir) is published there:
+// every listed object below that folder.
+func (im *importer) publication(ctx context.Context, track, folder string) error {
+	if im.pub == nil {
+		return nil
+	}
+	p, err := im.r.Publishing(ctx, track, im.pub.URL, false)
+	if err != nil {
+		return err
+	}
+	for _, o := range im.pub.Objects {
+		if rel := im.objectRel(o); folder != "." && !strings.HasPrefix(rel, folder+"/") {
+			continue
+		}
+		if err := p.Object(ctx, publish.Event{Action: publish.Uploaded, Bucket: o.Bucket, Key: o.Key, Size: o.Size, ETag: o.ETag}); err != nil {
+			return err
+		}
+	}
+	return p.Done(ctx, nil)
+}
+
+// objectRel is o's key below the import's URL.
+func (im *importer) objectRel(o publish.Source) string {
+	loc, _ := publish.ParseLocation(im.pub.URL)
+	if loc.Prefix == "" {
+		return o.Key
+	}
+	return strings.TrimPrefix(o.Key, loc.Prefix+"/")
+}
+
+func (im *importer) rendition(ctx context.Context, res *ImportResult, rd catalog.Rendition, playlist string, j *Job) bool {
+	r := im.r
 	rd.PlaylistPath = playlist
 	rd.Status = catalog.StatusDone
 	pl, err := hls.ReadMedia(playlist)
 	var segs []catalog.Segment
 	if err == nil {
-		segs, err = r.SegmentsOnDisk(pl, playlist)
+		segs, err = im.segments(pl, playlist)
 		if err == nil && !pl.EndList {
 			rd.Status = catalog.StatusEncoding
 		}
@@ -164,7 +283,11 @@ func (r *Recorder) importRendition(ctx context.Context, res *ImportResult, rd ca
 // its keys), as catalog key rows: URI, key file, segment range and a
 // fingerprint, never the key. A key that is not a readable 16-byte local
 // file is reported.
-func (r *Recorder) importKeys(ctx context.Context, res *ImportResult, track, playlist string) bool {
+func (im *importer) keys(ctx context.Context, res *ImportResult, track, playlist string) bool {
+	if im.pub != nil {
+		return true // keys are never published beside the media
+	}
+	r := im.r
 	pl, err := hls.ReadMedia(playlist)
 	if err != nil {
 		return true // already reported with its rendition
