@@ -106,7 +106,7 @@ func NewCmdCatalog(f *Factory, runF func(context.Context, *CatalogOptions) error
 	jobs.Flags().StringVar(&status, "status", "", "only jobs with this status (pending, encoding, done, error, timeout, cancelled)")
 	jobs.Flags().IntVarP(&opts.Limit, "limit", "n", 0, "at most this many jobs (default: all)")
 
-	cmd.AddCommand(ls, show, segments, jobs, NewCmdCatalogImport(f, nil))
+	cmd.AddCommand(ls, show, segments, jobs, NewCmdCatalogImport(f, nil), NewCmdCatalogPrune(f, nil))
 	return cmd
 }
 

@@ -29,12 +29,17 @@ func bucketWithMedia(t *testing.T, files ...string) *s3test.Server {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("media"),
-			Key: aws.String(filepath.ToSlash(f)), Body: bytes.NewReader(data)}); err != nil {
-			t.Fatal(err)
-		}
+		putBytes(t, srv, "media", filepath.ToSlash(f), data)
 	}
 	return srv
+}
+
+func putBytes(t *testing.T, srv *s3test.Server, bucket, key string, data []byte) {
+	t.Helper()
+	if _, err := srv.Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket),
+		Key: aws.String(key), Body: bytes.NewReader(data)}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // noCopiesLeft fails when a temporary copy of a bucket's object is still

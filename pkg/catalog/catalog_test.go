@@ -71,7 +71,7 @@ func TestOpenSettings(t *testing.T) {
 			{"foreign_keys", "1"},
 			{"busy_timeout", "10000"},
 			{"synchronous", "1"},
-			{"user_version", "8"},
+			{"user_version", "12"},
 			{"application_id", "1986361953"}, // "veza",
 		} {
 			var got string
@@ -86,7 +86,7 @@ func TestOpenSettings(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	if SchemaVersion != 8 {
+	if SchemaVersion != 12 {
 		t.Errorf("SchemaVersion = %d; update the user_version case above", SchemaVersion)
 	}
 }

@@ -305,3 +305,30 @@ func isMD5(etag string) bool {
 	_, err := hex.DecodeString(etag)
 	return err == nil
 }
+
+// Remove deletes the objects at urls (s3://bucket/key), one by one; an
+// object already gone is no error. It stops at the first that cannot be
+// deleted, returning its one-line *ObjectError.
+func Remove(ctx context.Context, cfg FetchConfig, urls ...string) error {
+	if len(urls) == 0 {
+		return nil
+	}
+	st, err := cfg.open(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range urls {
+		loc, err := ParseLocation(u)
+		if err != nil {
+			return err
+		}
+		n, err := st.retrying(ctx, func(ctx context.Context) error {
+			_, err := st.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(loc.Bucket), Key: aws.String(loc.Prefix)})
+			return err
+		})
+		if err != nil && statusOf(err) != http.StatusNotFound {
+			return st.objectError("delete", u, n, err)
+		}
+	}
+	return nil
+}
