@@ -61,6 +61,13 @@ type Config struct {
 	// waited (full jitter). It defaults to 200 ms.
 	RetryDelay time.Duration
 
+	// MultipartSize is the size from which a file is uploaded in parts of
+	// PartSize (large transcode outputs). They default to
+	// DefaultMultipartSize and DefaultPartSize; PartSize is at least
+	// MinPartSize. A Publisher's files are live segments and playlists,
+	// always sent whole.
+	MultipartSize, PartSize int64
+
 	// Backlog is, for a Publisher, how many uploads may wait before the
 	// ones whose objects left the playlist are given up. It defaults to
 	// DefaultBacklog; Run ignores it.
@@ -87,6 +94,13 @@ func (c *Config) defaults() {
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = 200 * time.Millisecond
 	}
+	if c.MultipartSize <= 0 {
+		c.MultipartSize = DefaultMultipartSize
+	}
+	if c.PartSize <= 0 {
+		c.PartSize = DefaultPartSize
+	}
+	c.PartSize = max(c.PartSize, MinPartSize)
 }
 
 // Action is what happened to one object.

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -215,14 +215,21 @@ func (p *publisher) publish(ctx context.Context, f *file, track int) error {
 	if err != nil {
 		return err
 	}
+	var n int
 	defer body.Close()
 	etag := hex.EncodeToString(sum)
 	ev := Event{Bucket: obj.bucket, Key: obj.key, Track: p.res.Tracks[track].Track, Kind: f.kind, Size: size, ETag: etag}
 	p.mu.Lock()
 	have, ok := p.in[obj]
 	p.mu.Unlock()
+	if ok && have.size == size && strings.Contains(have.etag, "-") {
+		// Uploaded in parts by an earlier run: its ETag is the parts'.
+		if etag, err = multipartETag(body.(io.ReaderAt), size, p.cfg.PartSize); err != nil {
+			return fmt.Errorf("publish %s: %w", f.path, err)
+		}
+	}
 	if ok && have.size == size && have.etag == etag {
-		ev.Action = Skipped
+		ev.Action, ev.ETag = Skipped, etag
 		p.done(ev, obj, track)
 		return nil
 	}
@@ -233,24 +240,16 @@ func (p *publisher) publish(ctx context.Context, f *file, track int) error {
 		return nil
 	}
 	in := &s3.PutObjectInput{
-		Bucket:        aws.String(obj.bucket),
-		Key:           aws.String(obj.key),
-		Body:          body,
-		ContentLength: aws.Int64(size),
-		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum)),
-		ContentType:   aws.String(contentType(f.rel)),
-		CacheControl:  aws.String(cacheControl(f.kind, f.live, p.cfg.UniqueNames)),
+		Bucket:       aws.String(obj.bucket),
+		Key:          aws.String(obj.key),
+		ContentType:  aws.String(contentType(f.rel)),
+		CacheControl: aws.String(cacheControl(f.kind, f.live, p.cfg.UniqueNames)),
 	}
-	n, err := p.retrying(ctx, func(ctx context.Context) error {
-		if _, err := body.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		out, err := p.client.PutObject(ctx, in)
-		if err == nil && out.ETag != nil {
-			ev.ETag = strings.Trim(*out.ETag, `"`)
-		}
-		return err
-	})
+	ev.ETag, n, err = p.put(ctx, in, body.(io.ReaderAt), size, sum, p.cfg.MultipartSize, p.cfg.PartSize)
+	var le *localError
+	if errors.As(err, &le) {
+		return fmt.Errorf("publish %s: %w", f.path, le.err)
+	}
 	if err != nil {
 		return p.objectError("upload", "s3://"+obj.bucket+"/"+obj.key, n, err)
 	}
