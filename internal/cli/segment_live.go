@@ -58,11 +58,12 @@ func liveFlags(cmd *cobra.Command, o *LiveOptions) {
 	fl.DurationVar(&o.WaitTimeout, "wait-timeout", 0, "live: give up when the source has not started (or come back) after this long (0: wait)")
 	fl.BoolVar(&o.Reconnect, "reconnect", false, "live: wait for a lost source to come back and continue after a discontinuity")
 	fl.StringVar(&o.Record, "record", "", "live: also keep the raw input in this MPEG-TS file")
+	fl.DurationVar(&o.RecordBackup, "record-backup", live.DefaultRecordBackup, "live: with --record and --publish, copy the recording to the bucket in parts at least this often")
 	fl.StringVar(&o.LadderName, "ladder", "", "live: encode a live ladder (video, audio, replay or a YAML file) with a live master")
 	fl.IntVar(&o.MaxLive, "max-live", 0, "live: refuse to start when this many live jobs write OUTDIR already (0: no limit)")
 }
 
-var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "max-live", "ladder"}
+var liveOnly = []string{"window", "event", "idle-timeout", "wait-timeout", "reconnect", "record", "record-backup", "max-live", "ladder"}
 
 // liveShared are the flags of `veza segment` that live sources use too.
 var liveShared = []string{"output", "segment-time", "format", "copy", "encode", "track", "catalog", "force", "preset", "timeout",
@@ -111,6 +112,10 @@ func runSegmentLive(cmd *cobra.Command, input string, shared *LadderOptions, o *
 		return usageErrorf("--idle-timeout must be positive")
 	case o.WaitTimeout < 0 || o.MaxLive < 0:
 		return usageErrorf("--wait-timeout and --max-live must not be negative")
+	case o.RecordBackup <= 0:
+		return usageErrorf("--record-backup must be positive")
+	case fl.Changed("record-backup") && (o.Record == "" || shared.Publish.Target == ""):
+		return usageErrorf("--record-backup needs --record and --publish")
 	case o.Reconnect && input == "-":
 		return usageErrorf("--reconnect: a pipe cannot come back; it ends with stdin")
 	case fl.Changed("event") && fl.Changed("window"):

@@ -45,6 +45,10 @@ func TestSegmentLiveFlags(t *testing.T) {
 		!o.Publish.PathStyle || o.Publish.UploadJobs != 3 {
 		t.Errorf("--publish: %+v %v", o, err)
 	}
+	o, err = run("udp://127.0.0.1:5000", "-o", "out", "--publish", "s3://live/show", "--record", "raw.ts", "--record-backup", "2m")
+	if err != nil || o.RecordBackup != 2*time.Minute || o.Record != "raw.ts" {
+		t.Errorf("--record-backup: %+v %v", o, err)
+	}
 	if o, err = run("-", "-o", "out", "--event"); err != nil || !o.Event || o.Input != "-" || o.Publish != nil {
 		t.Errorf("stdin with --event: %+v %v", o, err)
 	}
@@ -57,6 +61,8 @@ func TestSegmentLiveFlags(t *testing.T) {
 		{"udp://127.0.0.1:5000", "-o", "out", "--copy", "--encode"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--segment-time", "0"},
 		{"-", "-o", "out", "--reconnect"},
+		{"udp://127.0.0.1:5000", "-o", "out", "--record", "raw.ts", "--record-backup", "1m"},
+		{"udp://127.0.0.1:5000", "-o", "out", "--publish", "s3://live/show", "--record", "raw.ts", "--record-backup", "0s"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--loudness", "-14"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--ladder", "nope"},
 		{"udp://127.0.0.1:5000", "-o", "out", "--ladder", "video", "--copy"},

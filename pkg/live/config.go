@@ -117,6 +117,12 @@ type Config struct {
 	// as BucketEvent and in the catalog. A failed upload fails the job
 	// when it ends. nil publishes nothing.
 	Publish *publish.Config
+	// RecordBackup is, with Record and Publish, how often the recording
+	// is copied to the bucket: the bytes written since the last copy go
+	// up as the next part, TARGET/TRACK/record/NAME.partNNNNN, the rest
+	// when the job ends, so a crash loses at most this much. The parts
+	// concatenated are the recording. It defaults to DefaultRecordBackup.
+	RecordBackup time.Duration
 	// OnEvent receives the job's events, one at a time, in order.
 	OnEvent func(Event)
 	// Now is the wall clock of EXT-X-PROGRAM-DATE-TIME. It defaults to
@@ -179,6 +185,9 @@ func (c *Config) defaults() error {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.RecordBackup <= 0 {
+		c.RecordBackup = DefaultRecordBackup
 	}
 	if c.Now == nil {
 		c.Now = time.Now

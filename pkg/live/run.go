@@ -122,6 +122,7 @@ type runner struct {
 	nextNumber int       // ffmpeg's -start_number for the next run
 	anyData    bool      // some run received data
 	up         *uploader // nil without Config.Publish
+	backup     *backup   // nil without Config.Record and Config.Publish
 
 	cur *attempt // the current run
 }
@@ -239,6 +240,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	}
 	r.catJob, r.res.JobID = job, job.ID
 	if r.up, err = r.startUploads(bg); err != nil {
+		_ = job.Finished(bg, catalog.StatusError, firstLine(err))
+		return nil, err
+	}
+	if err := r.recordingStarted(bg); err != nil {
 		_ = job.Finished(bg, catalog.StatusError, firstLine(err))
 		return nil, err
 	}
@@ -880,6 +885,10 @@ func (r *runner) detectCodecs(n int, o *output, seg published) {
 // together, the catalog's final state.
 func (r *runner) finish(ctx context.Context, status catalog.Status, reason string, runErr error) (*Result, error) {
 	r.detect.Wait()
+	if r.backup != nil {
+		// No copy may read the recording while the runs' files are joined.
+		r.backup.halt()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.res.Status, r.res.Reason = status, reason
@@ -916,6 +925,9 @@ func (r *runner) finish(ctx context.Context, status catalog.Status, reason strin
 	// The uploads' last events take mu.
 	r.mu.Unlock()
 	upErr := r.up.close(ctx)
+	if err := r.recordingEnded(ctx); err != nil && upErr == nil {
+		upErr = err
+	}
 	r.mu.Lock()
 	if upErr != nil && runErr == nil {
 		status, r.res.Status = catalog.StatusError, catalog.StatusError

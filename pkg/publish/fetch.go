@@ -42,7 +42,8 @@ func (s Source) Identity() string {
 	return fmt.Sprintf("%s#etag=%s;size=%d", s.URL(), s.ETag, s.Size)
 }
 
-// FetchConfig is how List, Fetch and Download reach a bucket.
+// FetchConfig is how List, Fetch, Download, Put and Remove reach a
+// bucket.
 type FetchConfig struct {
 	// Endpoint and PathStyle are as in Config; region and credentials
 	// come from the SDK's standard chain.
@@ -331,4 +332,35 @@ func Remove(ctx context.Context, cfg FetchConfig, urls ...string) error {
 		}
 	}
 	return nil
+}
+
+// Put uploads size bytes of body as the object at url (s3://bucket/key)
+// with the given Content-Type, in parts from DefaultMultipartSize, and
+// returns its ETag. Live recordings are backed up with it.
+func Put(ctx context.Context, cfg FetchConfig, url string, body io.ReaderAt, size int64, contentType string) (string, error) {
+	loc, err := ParseLocation(url)
+	if err != nil {
+		return "", err
+	}
+	if loc.Prefix == "" {
+		return "", fmt.Errorf("%q: %w (no key)", url, ErrBadTarget)
+	}
+	st, err := cfg.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(body, 0, size)); err != nil {
+		return "", fmt.Errorf("upload %s: %w", url, err)
+	}
+	in := &s3.PutObjectInput{Bucket: aws.String(loc.Bucket), Key: aws.String(loc.Prefix), ContentType: aws.String(contentType)}
+	etag, n, err := st.put(ctx, in, body, size, h.Sum(nil), DefaultMultipartSize, DefaultPartSize)
+	var le *localError
+	if errors.As(err, &le) {
+		return "", fmt.Errorf("upload %s: %w", url, le.err)
+	}
+	if err != nil {
+		return "", st.objectError("upload", url, n, err)
+	}
+	return etag, nil
 }
