@@ -16,6 +16,10 @@ if [ "${VEZA_DEPS_BENCH:-0}" = 1 ]; then
 	command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 	command -v bc >/dev/null 2>&1 || need+=(bc)
 	[ -x /usr/bin/time ] || need+=(time)
+	# bench-publish's baselines, Debian's builds called by path.
+	[ -x /usr/bin/aws ] || need+=(awscli)
+	[ -x /usr/bin/rclone ] || need+=(rclone)
+	command -v curl >/dev/null 2>&1 || need+=(curl)
 fi
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: Go is not on PATH; install Go 1.26 or newer (https://go.dev/doc/install) and retry" >&2

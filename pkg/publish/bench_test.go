@@ -6,8 +6,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veza-media/veza/internal/s3test"
 )
@@ -64,5 +66,62 @@ func BenchmarkPublish(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkPublisherLatency is the live path's upload: 100 segments of
+// 300 KiB (a 2 s segment at 1.2 Mbit/s) handed to a Publisher one after
+// the other, as pkg/live does when each is complete, each followed by its
+// playlist. It reports the median and p99 time from Put to the object
+// being in the bucket (the upload acknowledged) on a local versitygw:
+// go test ./pkg/publish -run '^$' -bench PublisherLatency -benchtime 1x
+func BenchmarkPublisherLatency(b *testing.B) {
+	srv := s3test.Start(b)
+	srv.Env(b)
+	srv.CreateBucket(b, "live")
+	dir := b.TempDir()
+	seg := make([]byte, 300<<10)
+	rand.NewChaCha8([32]byte{2}).Read(seg)
+	for b.Loop() {
+		uploaded := make(chan Event, 256)
+		pub, err := NewPublisher(context.Background(), Config{Dir: dir, Target: "s3://live/bench", Endpoint: srv.URL, PathStyle: true,
+			OnEvent: func(e Event) {
+				if e.Action == Uploaded && e.Kind == KindSegment {
+					uploaded <- e
+				}
+			}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var lat []time.Duration
+		var pl strings.Builder
+		pl.WriteString("#EXTM3U\n#EXT-X-TARGETDURATION:2\n")
+		for i := range 100 {
+			name := fmt.Sprintf("seg_%05d.ts", i)
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, seg, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintf(&pl, "#EXTINF:2.0,\n%s\n", name)
+			if err := os.WriteFile(filepath.Join(dir, "index.m3u8"), []byte(pl.String()), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			pub.Put(p)
+			pub.Put(filepath.Join(dir, "index.m3u8"))
+			select {
+			case e := <-uploaded:
+				lat = append(lat, e.Time.Sub(t0))
+			case <-time.After(10 * time.Second):
+				b.Fatalf("segment %d not uploaded within 10 s", i)
+			}
+			time.Sleep(20 * time.Millisecond) // segments come one at a time
+		}
+		if err := pub.Close(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "upload-p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "upload-p99-ms")
 	}
 }
