@@ -114,7 +114,12 @@ func runPublish(ctx context.Context, opts *PublishOptions) error {
 	verb := map[publish.Action]string{publish.Uploaded: "uploaded", publish.Skipped: "unchanged", publish.Deleted: "deleted"}
 	cfg := opts.S3.config(opts.Dir, opts.Target)
 	cfg.KeysTo, cfg.Delete, cfg.DryRun = opts.KeysTo, opts.Delete, opts.DryRun
+	var records *publishRecords
+	if !opts.DryRun {
+		records = openPublishRecords(opts.Dir, opts.Target)
+	}
 	cfg.OnEvent = func(e publish.Event) {
+		records.event(ctx, e)
 		would := ""
 		if e.DryRun {
 			would = "would be "
@@ -122,6 +127,9 @@ func runPublish(ctx context.Context, opts *PublishOptions) error {
 		opts.IO.Debugf("%s%s s3://%s/%s (%s)", would, verb[e.Action], e.Bucket, e.Key, humanBytes(e.Size))
 	}
 	res, err := publish.Run(ctx, cfg)
+	if cerr := records.close(context.WithoutCancel(ctx), res); cerr != nil {
+		opts.IO.Warnf("catalog: the publish was not recorded: %v", cerr)
+	}
 	if res == nil || len(res.Tracks) == 0 || ctx.Err() != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/veza-media/veza/internal/s3test"
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/publish"
 )
 
@@ -101,4 +103,53 @@ func TestPublishCommand(t *testing.T) {
 		t.Errorf("wrong secret: exit %d, stderr %q", code, stderr)
 	}
 	noSecret(stdout, stderr)
+}
+
+// veza publish records each track its catalog knows as published.
+func TestPublishRecordsInCatalog(t *testing.T) {
+	track := vodFolder(t)
+	chdir(t, t.TempDir())
+	if err := os.CopyFS("out/a", os.DirFS(track)); err != nil {
+		t.Fatal(err)
+	}
+	srv := bucketWithMedia(t)
+	endpoint := []string{"--s3-endpoint", srv.URL, "--s3-path-style"}
+	if code, _, stderr := verifyRun(t, "catalog", "import", "out"); code != 0 {
+		t.Fatalf("import: %d %s", code, stderr)
+	}
+	if code, _, stderr := verifyRun(t, append([]string{"publish", "out", "s3://media/vod", "--dry-run"}, endpoint...)...); code != 0 {
+		t.Fatalf("dry run: %d %s", code, stderr)
+	}
+	check := func(want int) {
+		t.Helper()
+		db, err := catalog.Open("out/veza.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		pubs, err := db.Publications(context.Background(), "a")
+		if err != nil || len(pubs) != want {
+			t.Fatalf("publications %+v %v, want %d", pubs, err, want)
+		}
+		if want == 1 && (pubs[0].State != catalog.Published || pubs[0].Target != "s3://media/vod" || len(pubs[0].Objects) != 3) {
+			t.Errorf("publication %+v", pubs[0])
+		}
+	}
+	check(0)
+	if code, _, stderr := verifyRun(t, append([]string{"publish", "out", "s3://media/vod"}, endpoint...)...); code != 0 {
+		t.Fatalf("publish: %d %s", code, stderr)
+	}
+	check(1)
+	// A track folder is recorded in the catalog beside it.
+	if code, _, stderr := verifyRun(t, append([]string{"publish", "out/a", "s3://media/one"}, endpoint...)...); code != 0 {
+		t.Fatalf("publish a track: %d %s", code, stderr)
+	}
+	db, err := catalog.Open("out/veza.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if pubs, _ := db.Publications(context.Background(), "a"); len(pubs) != 2 {
+		t.Errorf("after publishing the track folder: %+v", pubs)
+	}
 }

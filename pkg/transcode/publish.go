@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/veza-media/veza/pkg/publish"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // ObjectPublished reports one object of an output uploaded to (or found
@@ -30,11 +31,31 @@ func (b *batch) publish(ctx context.Context, i int, it *Item) error {
 	}
 	cfg := *b.cfg.Publish
 	cfg.Dir, cfg.Paths, cfg.Delete, cfg.DryRun = b.cfg.OutDir, []string{rel}, false, false
+	// An HLS output is a track of the catalog: its publish is recorded.
+	var rec *recorder.Publication
+	if b.cfg.Recorder != nil {
+		if rec, err = b.cfg.Recorder.Publishing(ctx, trackID(b.cfg.OutDir, it.Output), cfg.Target, false); err != nil {
+			return catalogError(err)
+		}
+	}
+	var recErr error
 	cfg.OnEvent = func(e publish.Event) {
+		if rec != nil && recErr == nil {
+			recErr = rec.Object(context.WithoutCancel(ctx), e)
+		}
 		b.emit(Event{Job: i + 1, File: it.Input, Data: ObjectPublished{Action: string(e.Action), Bucket: e.Bucket, Key: e.Key, Size: e.Size, ETag: e.ETag}})
 	}
-	if _, err := publish.Run(ctx, cfg); err != nil {
+	_, err = publish.Run(ctx, cfg)
+	if rec != nil {
+		if derr := rec.Done(context.WithoutCancel(ctx), err); recErr == nil {
+			recErr = derr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("transcode %q: output kept at %s, not published: %w", it.Input, it.Output, err)
+	}
+	if recErr != nil {
+		return catalogError(recErr)
 	}
 	loc, _ := publish.ParseLocation(cfg.Target)
 	it.Published = loc.String() + "/" + filepath.ToSlash(rel)

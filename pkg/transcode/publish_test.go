@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/veza-media/veza/internal/s3test"
+	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/publish"
+	"github.com/veza-media/veza/pkg/recorder"
 )
 
 // Each output is published once renamed: a file at its path below OutDir,
@@ -31,8 +33,17 @@ func TestRunPublishesOutputs(t *testing.T) {
 		t.Run(string(tt.format), func(t *testing.T) {
 			out := "out-" + string(tt.format)
 			var published []string
+			var rec *recorder.Recorder
+			if tt.format == FormatHLS {
+				db, err := catalog.Open(catalog.DefaultPath(out))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				rec = &recorder.Recorder{DB: db, Root: out}
+			}
 			res, err := Run(context.Background(), Config{Inputs: []string{"in"}, OutDir: out, Preset: "aac-128", Format: tt.format, Jobs: 1,
-				Publish: &publish.Config{Target: "s3://media/music", Endpoint: srv.URL, PathStyle: true},
+				Publish: &publish.Config{Target: "s3://media/music", Endpoint: srv.URL, PathStyle: true}, Recorder: rec,
 				OnEvent: func(e Event) {
 					if p, ok := e.Data.(ObjectPublished); ok {
 						published = append(published, p.Key)
@@ -67,6 +78,12 @@ func TestRunPublishesOutputs(t *testing.T) {
 					if len(mine) < 2 || mine[len(mine)-1] != dir+"index.m3u8" {
 						t.Errorf("%s published in the order %q", dir, mine)
 					}
+				}
+				// The catalog records each output's publish.
+				pubs, err := rec.DB.Publications(context.Background(), "sub-voice")
+				if err != nil || len(pubs) != 1 || pubs[0].State != catalog.Published || pubs[0].Target != "s3://media/music" ||
+					len(pubs[0].Objects) < 2 {
+					t.Errorf("publications of sub-voice: %+v %v", pubs, err)
 				}
 			}
 		})
