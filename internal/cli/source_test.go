@@ -103,6 +103,13 @@ func TestLadderFromBucket(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q, want %q", tt.url, code, stderr, tt.want)
 		}
 	}
+	// An object that is not media: the message names the object.
+	putBytes(t, srv, "media", "in/notes.txt", []byte("not media"))
+	code, _, stderr = verifyRun(t, append([]string{"ladder", "s3://media/in/notes.txt", "-o", "out"}, endpoint...)...)
+	if code != ExitFailure || !strings.Contains(stderr, "\nveza: s3://media/in/notes.txt: probe ") || !strings.Contains(stderr, "not a media file") {
+		t.Errorf("not media: exit %d, stderr %q", code, stderr)
+	}
+	noCopiesLeft(t, "out")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "WRONG"+srv.SecretKey[5:])
 	code, _, stderr = verifyRun(t, append([]string{"ladder", "s3://media/in/tone.wav", "-o", "out"}, endpoint...)...)
 	if code != ExitFailure || !strings.Contains(stderr, "veza: fetch s3://media/in/tone.wav: access denied") || strings.Contains(stderr, srv.SecretKey[5:]) {

@@ -95,6 +95,10 @@ func RunAll(ctx context.Context, bc BatchConfig) ([]BatchResult, error) {
 			} else {
 				res.Result, res.Err = Run(ctx, cfg)
 			}
+			if res.Err != nil && local != in {
+				// The messages name the copy; say what it is a copy of.
+				res.Err = fmt.Errorf("%s: %w", in, res.Err)
+			}
 		}
 		cleanup()
 		results = append(results, res)
