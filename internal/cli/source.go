@@ -24,8 +24,7 @@ type bucketSource struct {
 }
 
 func newBucketSource(io *IOStreams, s3o S3Options, outDir string) *bucketSource {
-	b := &bucketSource{io: io, cfg: publish.FetchConfig{Endpoint: s3o.Endpoint, PathStyle: s3o.PathStyle, Dir: outDir}}
-	return b
+	return &bucketSource{io: io, cfg: publish.FetchConfig{Endpoint: s3o.Endpoint, PathStyle: s3o.PathStyle, Dir: outDir}}
 }
 
 // progress shows an object's download: a bar on a terminal, else one line.

@@ -15,6 +15,15 @@
 // local file is skipped. Config.Delete removes objects under the prefix
 // that the output no longer has, once the new playlists are up.
 //
+// Files from Config.MultipartSize up are sent in parts, each with its
+// MD5; a rerun recognises them by the parts' ETag.
+//
+// The package also reads and writes single objects for the runs that work
+// with a bucket: List and Fetch (or Download) bring sources to the local
+// disk, reporting progress and telling a missing object, a missing bucket
+// and refused credentials apart; Put and Remove keep a live recording's
+// backups.
+//
 // The client is aws-sdk-go-v2's service/s3 with request checksums and
 // response validation set to "when required": the CRC32 checksums the SDK
 // sends by default since service/s3 v1.73 are refused by many
