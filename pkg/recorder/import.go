@@ -119,6 +119,19 @@ func (r *Recorder) importDir(ctx context.Context, dir string, pub *Published) (*
 			return res, err
 		}
 		failed := false
+		// The master's I-frame playlists and EXT-X-MEDIA playlists
+		// (audio groups, subtitles) belong to its track, not to tracks
+		// of their own.
+		for _, v := range m.IFrameVariants {
+			if p, err := hls.ResolveURI(filepath.Dir(mp), v.URI); err == nil {
+				claimed[p] = true
+			}
+		}
+		for _, rd := range m.Renditions {
+			if p, err := hls.ResolveURI(filepath.Dir(mp), rd.URI); rd.URI != "" && err == nil {
+				claimed[p] = true
+			}
+		}
 		for _, v := range m.Variants {
 			p, err := hls.ResolveURI(filepath.Dir(mp), v.URI)
 			if err != nil {

@@ -35,7 +35,13 @@ func TestImport(t *testing.T) {
 	// A ladder written by some other packager.
 	write(t, filepath.Join(out, "Show A", "master.m3u8"), "#EXTM3U\n"+
 		"#EXT-X-STREAM-INF:BANDWIDTH=900000,CODECS=\"avc1.4d401e,mp4a.40.2\",RESOLUTION=640x360\nhi/index.m3u8\n"+
-		"#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"\naudio/index.m3u8\n")
+		"#EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\"\naudio/index.m3u8\n"+
+		// Its I-frame and subtitle playlists are part of the track.
+		"#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=90000,URI=\"hi/iframes.m3u8\"\n"+
+		"#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"en\",URI=\"subs/en.m3u8\"\n")
+	write(t, filepath.Join(out, "Show A", "hi", "iframes.m3u8"), media("a.ts"))
+	write(t, filepath.Join(out, "Show A", "subs", "en.m3u8"), media("en.vtt"))
+	write(t, filepath.Join(out, "Show A", "subs", "en.vtt"), "WEBVTT\n")
 	for _, r := range []string{"hi", "audio"} {
 		write(t, filepath.Join(out, "Show A", r, "index.m3u8"), media("a.ts", "b.ts"))
 		write(t, filepath.Join(out, "Show A", r, "a.ts"), strings.Repeat("x", 1000))
