@@ -77,6 +77,12 @@ func TestPublishedLadderPlaysFromBucket(t *testing.T) {
 	if rep.Failed() == 0 {
 		t.Error("a check against an empty prefix passed")
 	}
+	// The bucket alone rebuilds the track's catalog: one track (its
+	// I-frame playlist and thumbnails are part of it), its rendition.
+	code, stdout, stderr = verifyRun(t, "catalog", "import", "s3://media/vod", "--catalog", "rebuilt.db", "--s3-endpoint", srv.URL, "--s3-path-style")
+	if code != 0 || !strings.Contains(stdout, "imported 1 track(s), 1 rendition(s), 2 segment(s)") {
+		t.Errorf("catalog import from the bucket: exit %d\n%s\n%s", code, stdout, stderr)
+	}
 	if strings.Contains(stdout+stderr, srv.SecretKey) {
 		t.Error("output holds the secret key")
 	}
