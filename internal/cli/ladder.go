@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -205,7 +207,7 @@ func (opts *LadderOptions) batch() (ladder.BatchConfig, error) {
 			OutDir: opts.OutDir, TrackID: opts.TrackID, Ladder: def,
 			Encoding:    ladder.Encoding{Format: ladder.Format(opts.Format), Preset: opts.Preset},
 			SegmentTime: opts.SegmentTime, Strategy: ladder.Strategy(opts.Strategy), Jobs: opts.Jobs,
-			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, Timeout: timeout,
+			Force: opts.Force, FFmpeg: ffmpeg, FFprobe: ffprobe, ToolCache: toolCache(), Timeout: timeout,
 			Encryption: protect, DASH: opts.DASH, Audio: opts.Audio, Strict: opts.Strict, Thumbnails: thumbs,
 			AllowIndirect: opts.AllowIndirect != nil && *opts.AllowIndirect,
 			Tracks:        opts.Tracks, Subtitles: sidecars(opts.Subs), NoSidecar: opts.NoSidecar,
@@ -229,4 +231,14 @@ func sidecars(subs []string) []ladder.Sidecar {
 		out = append(out, sc)
 	}
 	return out
+}
+
+// toolCache is where veza remembers facts about the ffmpeg binary between
+// runs: the user's cache folder, or nowhere when there is none.
+func toolCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "veza")
 }

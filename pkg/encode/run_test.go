@@ -69,13 +69,14 @@ func TestRunHLSEventSegments(t *testing.T) {
 			t.Fatalf("opened %v completed %v out of order", opened, completed)
 		}
 	}
-	// ffmpeg rewrites an EVENT playlist after each segment, so each segment
-	// is reported before the next one opens, not one segment late (ffmpeg
-	// 5.1 logs a TS segment's "Opening" only when it writes it out whole).
-	for _, p := range [][2]string{{"00000", "00001"}, {"00001", "00002"}} {
-		if pos["segment_completedout/index_"+p[0]+".ts"] > pos["segment_openedout/index_"+p[1]+".ts"] {
-			t.Errorf("segment %s completed only after segment %s opened: %v", p[0], p[1], pos)
-		}
+	// ffmpeg rewrites an EVENT playlist after each segment, so a segment is
+	// reported as it is listed, not a whole segment late (ffmpeg 5.1 logs a
+	// TS segment's "Opening" only when it writes it out whole, and renames
+	// the playlist listing the previous one just after: on a busy machine
+	// that rename may land after the next "Opening", so the bound is the
+	// segment after next).
+	if pos["segment_completedout/index_00000.ts"] > pos["segment_openedout/index_00002.ts"] {
+		t.Errorf("segment 0 completed only after segment 2 opened: %v", pos)
 	}
 	if total < 2900*time.Millisecond || total > 3100*time.Millisecond {
 		t.Errorf("segments sum to %s, want 3s", total)

@@ -148,6 +148,13 @@ type rawPacket struct {
 // Input is set from the format's filename; Probe replaces it with the name
 // the caller gave.
 func Decode(data []byte) (*Result, error) {
+	return decode(data, true)
+}
+
+// decode is Decode; codecStrings false says the output was made without the
+// codec private data (Prober.NoCodecStrings), so a missing codec string is
+// expected and not worth a warning.
+func decode(data []byte, codecStrings bool) (*Result, error) {
 	var raw rawOutput
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("decode ffprobe json: %w", err)
@@ -175,7 +182,7 @@ func Decode(data []byte) (*Result, error) {
 		}
 		r.Streams = append(r.Streams, s)
 	}
-	r.Summary = summarize(r)
+	r.Summary = summarize(r, codecStrings)
 	return r, nil
 }
 

@@ -2,6 +2,7 @@ package ffprobe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -378,5 +379,33 @@ func TestVersion(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^n?\d+\.\d+`).MatchString(v) {
 		t.Errorf("version %q", v)
+	}
+}
+
+// TestProbeNoCodecStrings checks that the one-run probe says everything the
+// two-run probe says except the codec strings it leaves out: summaries,
+// frame rates and the VFR verdict come out the same.
+func TestProbeNoCodecStrings(t *testing.T) {
+	quick := Prober{NoCodecStrings: true}
+	for _, clip := range []string{"h264_aac.mp4", "h264_aac.ts", "hevc10_opus.mkv", "vfr.mkv", "interlaced.ts",
+		"rotated.mp4", "anamorphic.mp4", "cover.mp3", "audio.flac", "cut_mid_gop.ts"} {
+		t.Run(clip, func(t *testing.T) {
+			full := probe(t, clip)
+			got, err := quick.Probe(context.Background(), media(t, clip))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Streams) != len(full.Streams) {
+				t.Fatalf("%d streams, the full probe has %d", len(got.Streams), len(full.Streams))
+			}
+			for i := range full.Streams {
+				got.Streams[i].CodecString, full.Streams[i].CodecString = "", ""
+			}
+			a, _ := json.Marshal(full)
+			b, _ := json.Marshal(got)
+			if string(a) != string(b) {
+				t.Errorf("results differ:\nfull  %s\nquick %s", a, b)
+			}
+		})
 	}
 }

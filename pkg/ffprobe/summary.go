@@ -5,8 +5,9 @@ import (
 	"math"
 )
 
-// summarize judges a decoded result as an encoding source.
-func summarize(r *Result) Summary {
+// summarize judges a decoded result as an encoding source; codecStrings
+// says whether missing codec strings are worth a warning.
+func summarize(r *Result, codecStrings bool) Summary {
 	s := Summary{Problems: []string{}, Warnings: []string{}}
 	v, a := r.Video(), r.Audio()
 	s.HasVideo, s.HasAudio = v != nil, a != nil
@@ -43,7 +44,7 @@ func summarize(r *Result) Summary {
 		if st.Type == "audio" && (st.SampleRate == 0 || st.Channels == 0) {
 			s.Problems = append(s.Problems, fmt.Sprintf("stream %d: audio has no sample rate or channel count", st.Index))
 		}
-		if st.CodecString == "" && !st.AttachedPic {
+		if codecStrings && st.CodecString == "" && !st.AttachedPic {
 			why := "no RFC 6381 form: re-encode for HLS"
 			if hasCodecString(st.Codec) {
 				why = "its configuration could not be read"

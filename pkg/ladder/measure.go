@@ -59,8 +59,8 @@ func (run *runner) measureMany(ctx context.Context, rs []Rendition) ([]Variant, 
 
 // measure describes a finished rendition from its files: bit rates from
 // segment sizes (HLS-RULES P1, the validator's own function), CODECS and
-// resolution from ffprobe of the produced media, and whether every segment
-// starts with a keyframe.
+// resolution from the produced media (see describe), and whether every
+// segment starts with a keyframe.
 func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 	dir := filepath.Join(run.res.Dir, r.Name)
 	playlist := filepath.Join(dir, layout.Playlist)
@@ -78,52 +78,18 @@ func (run *runner) measure(ctx context.Context, r Rendition) (Variant, error) {
 	if v.Bandwidth, v.AverageBandwidth, err = hls.MeasureBandwidth(pl, dir); err != nil {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
 	}
-	// The codec configuration is in the init section for fMP4 and in every
-	// segment for MPEG-TS (read in the clear when encrypted).
-	sample := filepath.Join(dir, pl.Segments[0].URI)
-	if m := pl.Segments[0].Map; m != nil {
-		sample = filepath.Join(dir, m.URI)
-	} else {
-		clear, done, err := clearCopy(pl, 0, dir, run.keyFor)
-		if err != nil {
-			return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
-		}
-		defer done()
-		sample = clear
-	}
-	res, err := run.prober.Probe(ctx, sample)
+	d, err := run.describe(ctx, r, pl, dir)
 	if err != nil {
 		return Variant{}, fmt.Errorf("rendition %s: %w", r.Name, err)
 	}
-	var codecs []string
-	for _, st := range []func() string{
-		func() string {
-			if s := res.Video(); s != nil {
-				v.Width, v.Height = s.Width, s.Height
-				v.FrameRate = run.plan.FPS.Float()
-				return s.CodecString
-			}
-			return "-"
-		},
-		func() string {
-			if s := res.Audio(); s != nil {
-				if v.Media != nil {
-					v.Media.Channels = cmp.Or(s.Channels, 2) // CHANNELS as encoded
-				}
-				return s.CodecString
-			}
-			return "-"
-		},
-	} {
-		switch c := st(); c {
-		case "-":
-		case "":
-			return Variant{}, fmt.Errorf("rendition %s: cannot derive a CODECS string from %s", r.Name, sample)
-		default:
-			codecs = append(codecs, c)
-		}
+	v.Codecs = strings.Join(d.codecs, ",")
+	if d.width > 0 {
+		v.Width, v.Height = d.width, d.height
+		v.FrameRate = run.plan.FPS.Float()
 	}
-	v.Codecs = strings.Join(codecs, ",")
+	if v.Media != nil {
+		v.Media.Channels = cmp.Or(d.channels, 2) // CHANNELS as encoded
+	}
 	if v.Width > 0 {
 		v.Independent, err = run.startsWithKeyframes(ctx, dir, pl)
 		if err != nil {

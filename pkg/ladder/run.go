@@ -74,6 +74,9 @@ type Config struct {
 	Force bool
 	// FFmpeg and FFprobe are the binaries; they default to names on PATH.
 	FFmpeg, FFprobe string
+	// ToolCache is a folder where ffmpeg's version is remembered between
+	// runs (encode.CachedVersion); empty asks ffmpeg every run.
+	ToolCache string
 	// Catalog records tracks, renditions, jobs and every segment (through
 	// pkg/recorder). Required.
 	Catalog *catalog.DB

@@ -37,11 +37,14 @@ func openSource(ctx context.Context, cfg Config, what string) (*source, error) {
 		src.hash <- answer{h, err}
 	}()
 	go func() {
-		v, err := encode.Version(ctx, cfg.FFmpeg)
+		v, err := encode.CachedVersion(ctx, cfg.FFmpeg, cfg.ToolCache)
 		src.version <- answer{v, err}
 	}()
+	// Planning needs no codec strings of the source: one ffprobe run.
+	quick := *src.prober
+	quick.NoCodecStrings = true
 	var err error
-	if src.probe, err = src.prober.Probe(ctx, cfg.Input); err != nil {
+	if src.probe, err = quick.Probe(ctx, cfg.Input); err != nil {
 		return nil, err
 	}
 	if !src.probe.Summary.Usable {

@@ -108,6 +108,11 @@ func expandInputs(args []string, stdin io.Reader, outDir string) ([]*Item, error
 // description; files that are not media are marked skipped (found in a
 // folder) or failed (named explicitly).
 func probeAll(ctx context.Context, p *ffprobe.Prober, items []*Item) {
+	// Choosing a preset and a size needs no codec strings: one ffprobe
+	// run per input instead of two.
+	quick := *p
+	quick.NoCodecStrings = true
+	p = &quick
 	sem := make(chan struct{}, max(2, runtime.NumCPU()))
 	var wg sync.WaitGroup
 	for _, it := range items {
