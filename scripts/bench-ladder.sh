@@ -12,6 +12,12 @@
 #   audio: a 5-minute stereo FLAC, the 4-rung AAC audio ladder. Expert: the
 #          faster of one ffmpeg with four outputs and two ffmpeg in parallel.
 #   short: a 4 s 720p clip (fixed costs show most): the 3 rungs that fit.
+#   languages: a 20 s 1080p source with English and French AAC (issue #15),
+#          the 4-rung video ladder, whose audio veza demuxes into one group.
+#          Expert: one ffmpeg with -var_stream_map and agroup (each language
+#          encoded once); also the muxed layout an expert writes without
+#          groups (the default language encoded into every variant), which
+#          the demuxed ladder should beat.
 #
 # It also prints veza's wall time against the bound a ladder cannot beat
 # (its CPU time divided by the cores) and where veza's time went on the
@@ -33,6 +39,10 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=
 	-c:v libx264 -preset ultrafast -crf 18 -pix_fmt yuv420p -c:a aac -b:a 128k -ac 1 "$work/s.mp4"
 ffmpeg -hide_banner -loglevel error -y \
 	-f lavfi -i "sine=frequency=330:sample_rate=48000:duration=300,aformat=channel_layouts=stereo" -c:a flac "$work/a.flac"
+ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=20" \
+	-f lavfi -i "sine=frequency=440:sample_rate=48000:duration=20" -f lavfi -i "sine=frequency=660:sample_rate=48000:duration=20" \
+	-map 0 -map 1 -map 2 -c:v libx264 -preset ultrafast -crf 18 -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 \
+	-metadata:s:a:0 language=eng -metadata:s:a:1 language=fre -disposition:a:0 default -disposition:a:1 0 "$work/l.mkv"
 
 # The expert's video ladder: height kbit/s maxrate bufsize, one process.
 expert_video() { # input out rung...
@@ -51,6 +61,26 @@ expert_video() { # input out rung...
 		-preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -c:a aac -b:a 128k \
 		-f hls -hls_time 4 -hls_playlist_type vod -hls_segment_filename "$out/%v/seg_%05d.ts" \
 		-master_pl_name master.m3u8 -var_stream_map "'${vsm% }'" "$out/%v/index.m3u8"
+}
+# The expert's demuxed ladder: video rungs, then both languages once each
+# into one audio group.
+expert_groups() { # input out rung...
+	local in=$1 out=$2
+	shift 2
+	local n=$# graph="[0:v]split=$#" maps=() vsm="" i=0
+	for k in $(seq 0 $((n - 1))); do graph+="[s$k]"; done
+	for r in "$@"; do
+		set -- $r
+		graph+=";[s$i]scale=-2:$1[v$i]"
+		maps+=(-map "[v$i]" -c:v:$i libx264 -b:v:$i "${2}k" -maxrate:v:$i "${3}k" -bufsize:v:$i "${4}k")
+		vsm+="v:$i,agroup:aud "
+		i=$((i + 1))
+	done
+	echo ffmpeg -hide_banner -loglevel error -y -i "$in" -filter_complex "'$graph'" "${maps[@]}" -map 0:a:0 -map 0:a:1 \
+		-preset veryfast -g 60 -keyint_min 60 -sc_threshold 0 -c:a aac -b:a 128k \
+		-f hls -hls_time 4 -hls_playlist_type vod -hls_segment_filename "$out/%v/seg_%05d.ts" \
+		-master_pl_name master.m3u8 \
+		-var_stream_map "'${vsm}a:0,agroup:aud,language:en,default:yes a:1,agroup:aud,language:fr'" "$out/%v/index.m3u8"
 }
 video_rungs=("1080 5000 5350 7500" "720 2800 2996 4200" "480 1200 1284 1800" "360 700 749 1050")
 short_rungs=("720 2800 2996 4200" "480 1200 1284 1800" "360 700 749 1050")
@@ -84,6 +114,9 @@ for i in $(seq 1 "$ROUNDS"); do
 	measure audio-two "($(audio_out @OUT@ 320 64)) & ($(audio_out @OUT@ 192 128)); wait"
 	measure short-veza "$veza ladder -q --force --ladder video $work/s.mp4 -o @OUT@"
 	measure short-expert "$(expert_video "$work/s.mp4" @OUT@ "${short_rungs[@]}")"
+	measure lang-veza "$veza ladder -q --force --ladder video $work/l.mkv -o @OUT@"
+	measure lang-groups "$(expert_groups "$work/l.mkv" @OUT@ "${video_rungs[@]}")"
+	measure lang-muxed "$(expert_video "$work/l.mkv" @OUT@ "${video_rungs[@]}" | sed 's/-map 0:a /-map 0:a:0 /g')"
 done
 
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
@@ -100,6 +133,10 @@ a=$(best audio-one audio-two)
 echo "audio: the faster expert is $a"
 report audio audio-veza "$a"
 report short short-veza short-expert
+printf 'languages: veza / expert with audio groups  wall %s  cpu %s   (target <= 1.00)\n' \
+	"$(ratio "${wall[lang-veza]}" "${wall[lang-groups]}")" "$(ratio "${cpu[lang-veza]}" "${cpu[lang-groups]}")"
+printf 'languages: veza / expert muxed (one language in every variant)  wall %s  cpu %s   (target < 1.00)\n' \
+	"$(ratio "${wall[lang-veza]}" "${wall[lang-muxed]}")" "$(ratio "${cpu[lang-veza]}" "${cpu[lang-muxed]}")"
 
 echo
 echo "where veza's wall time goes on the short clip (one more run, --json):"
