@@ -196,10 +196,10 @@ func TestWorkerStoppedMidJob(t *testing.T) {
 	var l log
 	started := make(chan struct{})
 	stopA := startWorker(t, url, "a", &l, func(w *Worker) {
-		w.Run = func(ctx context.Context, j Job, progress func()) error {
+		w.Run = func(ctx context.Context, j Job, progress func(float64)) (string, error) {
 			close(started)
 			<-ctx.Done() // an encode that takes longer than the test waits
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 	})
 	q := openQueue(t, url)
@@ -235,10 +235,10 @@ func TestWorkerLostMidJob(t *testing.T) {
 	release := make(chan struct{})
 	qa := openQueue(t, url)
 	wa := &Worker{Queue: qa, Name: "a", AckWait: time.Second, OnEvent: l.on("a"),
-		Run: func(ctx context.Context, j Job, progress func()) error {
+		Run: func(ctx context.Context, j Job, progress func(float64)) (string, error) {
 			close(started)
 			<-release
-			return errors.New("lost")
+			return "", errors.New("lost")
 		}}
 	ctxA, cancelA := context.WithCancel(context.Background())
 	doneA := make(chan error, 1)
@@ -336,7 +336,7 @@ func TestRetriedThenDead(t *testing.T) {
 	var l log
 	startWorker(t, url, "w", &l, func(w *Worker) {
 		w.MaxDeliver = 3
-		w.Run = func(context.Context, Job, func()) error { return errors.New("bucket unreachable") }
+		w.Run = func(context.Context, Job, func(float64)) (string, error) { return "", errors.New("bucket unreachable") }
 	})
 	q := openQueue(t, url)
 	if _, err := q.Submit(context.Background(), jobsFor([]string{"/m/a.wav"}, "/m/out"), 0); err != nil {

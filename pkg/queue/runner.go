@@ -13,6 +13,7 @@ import (
 	"github.com/veza-media/veza/pkg/encode"
 	"github.com/veza-media/veza/pkg/ffprobe"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/publish"
 )
 
 // Runner runs ladder jobs on this machine through ladder.Run; its Run is
@@ -24,38 +25,58 @@ type Runner struct {
 	Catalog *catalog.DB
 	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
 	Timeout time.Duration
+	// S3 is the object-storage settings (Endpoint, PathStyle, UploadJobs…)
+	// of the jobs that name a publish target; its Dir, Paths and Target
+	// are set per job.
+	S3 publish.Config
 	// OnEvent receives each job's ladder events. It may be nil.
 	OnEvent func(Job, ladder.Event)
 }
 
-// Run builds the job's ladder; progress is called whenever an ffmpeg
-// process's media time advances. A source that is missing or not usable
-// media, or that the ladder does not fit, gives an error wrapping
-// ErrBadInput.
-func (r *Runner) Run(ctx context.Context, j Job, progress func()) error {
+// Run builds the job's ladder, publishes it when the job names a target,
+// and returns the published URL or the track folder. progress is called
+// with the share done whenever an ffmpeg process's media time advances. A
+// source that is missing or not usable media, or that the ladder does not
+// fit, gives an error wrapping ErrBadInput.
+func (r *Runner) Run(ctx context.Context, j Job, progress func(share float64)) (string, error) {
 	if strings.Contains(j.Source, "://") {
-		return fmt.Errorf("%w: job %s: this worker reads sources on shared storage only, not %s", ErrBadInput, j.ID, j.Source)
+		return "", fmt.Errorf("%w: job %s: this worker reads sources on shared storage only, not %s", ErrBadInput, j.ID, j.Source)
 	}
 	if _, err := os.Stat(j.Source); err != nil {
-		return fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
+		return "", fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
+	}
+	var pc *publish.Config
+	if j.Publish != "" {
+		c := r.S3
+		c.Target = j.Publish
+		pc = &c
 	}
 	var mu sync.Mutex
+	// Each ffmpeg process's media time and share done: the job's share is
+	// their mean.
 	reached := map[string]time.Duration{}
+	shares := map[string]float64{}
 	cfg := ladder.Config{
 		Input: j.Source, OutDir: j.Output, TrackID: j.TrackID, Ladder: j.Ladder,
 		Encoding:    ladder.Encoding{Format: ladder.Format(j.Options.Format), Preset: j.Options.Preset},
 		SegmentTime: j.Options.SegmentTime, Strategy: ladder.Strategy(j.Options.Strategy), Strict: j.Options.Strict,
 		FFmpeg: r.FFmpeg, FFprobe: r.FFprobe, Catalog: r.Catalog, CatalogRoot: j.Output, Timeout: r.Timeout,
+		Publish: pc,
 		OnEvent: func(ev ladder.Event) {
 			if p, ok := ev.Encode.(encode.Progress); ok {
 				mu.Lock()
 				advanced := p.OutTime > reached[ev.JobID]
+				var share float64
 				if advanced {
 					reached[ev.JobID] = p.OutTime
+					shares[ev.JobID] = p.Percent / 100
+					for _, s := range shares {
+						share += s / float64(len(shares))
+					}
 				}
 				mu.Unlock()
 				if advanced {
-					progress()
+					progress(share)
 				}
 			}
 			if r.OnEvent != nil {
@@ -63,11 +84,17 @@ func (r *Runner) Run(ctx context.Context, j Job, progress func()) error {
 			}
 		},
 	}
-	_, err := ladder.Run(ctx, cfg)
-	if err != nil && ctx.Err() == nil && badInput(err) {
-		err = fmt.Errorf("%w: %w", ErrBadInput, err)
+	res, err := ladder.Run(ctx, cfg)
+	if err != nil {
+		if ctx.Err() == nil && badInput(err) {
+			err = fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		return "", err
 	}
-	return err
+	if res.Published != "" {
+		return res.Published, nil
+	}
+	return res.Dir, nil
 }
 
 // badInput says whether a ladder error comes from the source or the job
