@@ -111,3 +111,16 @@ func writeQueueJobs(w io.Writer, jobs []queue.State) {
 	}
 	fmt.Fprintf(w, "%d jobs: %s\n", len(jobs), strings.Join(parts, ", "))
 }
+
+// openServeQueue connects `veza serve --queue` to the queue; without a URL
+// it returns nil (no queue shown).
+func openServeQueue(ctx context.Context, url string) (jobs func(context.Context) ([]queue.State, error), closeQueue func(), err error) {
+	if url == "" {
+		return nil, func() {}, nil
+	}
+	q, err := queue.Open(ctx, url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve: %w", err)
+	}
+	return q.States, q.Close, nil
+}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/player"
+	"github.com/veza-media/veza/pkg/queue"
 )
 
 // Config configures a Handler. Only Dir is required.
@@ -66,6 +68,10 @@ type Config struct {
 	// it). nil: the index lists the folders holding a playlist and the
 	// API answers 503.
 	Catalog *catalog.DB
+
+	// Jobs, when not nil, reads the work queue's jobs (queue.Queue.States)
+	// for GET /api/jobs and the index page. nil: /api/jobs answers 503.
+	Jobs func(context.Context) ([]queue.State, error)
 
 	// FFmpeg is the ffmpeg /readyz looks for. It defaults to ffmpeg on
 	// PATH.
