@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -268,5 +269,40 @@ func TestParseStatus(t *testing.T) {
 	}
 	if _, err := ParseStatus("pending"); err == nil || !strings.Contains(err.Error(), `"pending"`) {
 		t.Errorf("pending: %v", err)
+	}
+}
+
+// TestNakDelay: a failed job is not delivered again before its backoff
+// delay has passed.
+func TestNakDelay(t *testing.T) {
+	url := startServer(t)
+	q := openQueue(t, url)
+	var l log
+	var starts []time.Time
+	var mu sync.Mutex
+	startWorker(t, url, "w", &l, func(w *Worker) {
+		w.Backoff = func(int) time.Duration { return 1500 * time.Millisecond }
+		w.Run = func(context.Context, Job, func(float64)) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			starts = append(starts, time.Now())
+			if len(starts) == 1 {
+				return "", errors.New("bucket unreachable")
+			}
+			return "/out", nil
+		}
+	})
+	j := jobsFor([]string{"/m/a.wav"}, "/m/out")[0]
+	if _, err := q.Submit(context.Background(), []Job{j}, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the job done", func() bool { return l.count(EventDone)[j.ID] == 1 })
+	mu.Lock()
+	defer mu.Unlock()
+	if gap := starts[1].Sub(starts[0]); gap < 1500*time.Millisecond || gap > 10*time.Second {
+		t.Errorf("second delivery %v after the first, want the 1.5 s delay", gap)
+	}
+	if s := stateOf(t, q, j.ID); s.Status != StatusDone || s.Delivery != 2 || s.Error != "" {
+		t.Errorf("state: %+v", s)
 	}
 }
