@@ -9,26 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
+	"github.com/veza-media/veza/internal/natstest"
 	"github.com/veza-media/veza/pkg/queue"
 )
-
-// startNATS runs an embedded NATS server with JetStream on a random
-// loopback port and returns its URL.
-func startNATS(t *testing.T) string {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	return s.ClientURL()
-}
 
 // runVeza runs veza with args and returns its exit code, stdout and
 // stderr.
@@ -78,7 +61,7 @@ func TestSubmitWorkerFlags(t *testing.T) {
 // TestJobsList: veza jobs lists what veza submit queued, as a table with
 // a count of each state and as JSON, filtered by state.
 func TestJobsList(t *testing.T) {
-	url := startNATS(t)
+	url := natstest.Start(t)
 	if code, _, errOut := runVeza("submit", "--queue", url, "--ladder", "audio", "-o", "/srv/out", "--publish", "s3://media/vod", "/m/a.wav", "/m/b.wav"); code != 0 {
 		t.Fatalf("submit: %d %s", code, errOut)
 	}
@@ -102,7 +85,7 @@ func TestJobsList(t *testing.T) {
 // TestSubmitCapacity: veza submit against a real JetStream queues, then
 // refuses past --max-pending with exit 1 and one clear line.
 func TestSubmitCapacity(t *testing.T) {
-	url := startNATS(t)
+	url := natstest.Start(t)
 	submit := func(args ...string) (int, string, string) {
 		return runVeza(append([]string{"submit", "--queue", url, "--ladder", "audio", "-o", t.TempDir(), "--max-pending", "2"}, args...)...)
 	}

@@ -6,25 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 )
-
-// benchServer runs an embedded NATS server for a benchmark.
-func benchServer(b *testing.B) string {
-	b.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: b.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.Start()
-	b.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		b.Fatal("nats-server did not start")
-	}
-	return s.ClientURL()
-}
 
 // BenchmarkSubmit10k submits 10,000 jobs (the default --max-pending) to a
 // fresh stream and then lists their states as `veza jobs` does; it
@@ -34,7 +16,7 @@ func BenchmarkSubmit10k(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		b.StopTimer()
-		q, err := Open(ctx, benchServer(b))
+		q, err := Open(ctx, startServer(b))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -67,7 +49,7 @@ func BenchmarkSubmit10k(b *testing.B) {
 // would begin), one job at a time; it reports the median and the p90.
 func BenchmarkSubmitToStart(b *testing.B) {
 	ctx := context.Background()
-	url := benchServer(b)
+	url := startServer(b)
 	q, err := Open(ctx, url)
 	if err != nil {
 		b.Fatal(err)

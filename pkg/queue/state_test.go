@@ -173,14 +173,8 @@ func TestStaleDeliveryCannotFinish(t *testing.T) {
 	if s.Worker != "b" || s.Output != "/from/b" || s.Delivery != 2 {
 		t.Errorf("done: %+v", s)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var story []string
-	for i, ev := range l.events {
-		story = append(story, fmt.Sprintf("%s:%s#%d", l.who[i], ev.Kind, ev.Delivery))
-	}
-	if want := "[a:started#1 b:started#2 a:superseded#1 b:done#2]"; fmt.Sprint(story) != want {
-		t.Errorf("events %v, want %s", story, want)
+	if want := "[a:started#1 b:started#2 a:superseded#1 b:done#2]"; l.story() != want {
+		t.Errorf("events %v, want %s", l.story(), want)
 	}
 }
 

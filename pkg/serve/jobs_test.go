@@ -7,26 +7,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
+	"github.com/veza-media/veza/internal/natstest"
 	"github.com/veza-media/veza/pkg/ladder"
 	"github.com/veza-media/veza/pkg/queue"
 )
 
-// natsQueue runs an embedded NATS server with JetStream on a random
-// loopback port and opens its queue.
+// natsQueue runs an embedded NATS server and opens its queue.
 func natsQueue(t *testing.T) *queue.Queue {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	must(t, err)
-	s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	q, err := queue.Open(bg, s.ClientURL())
+	q, err := queue.Open(bg, natstest.Start(t))
 	must(t, err)
 	t.Cleanup(q.Close)
 	return q
