@@ -35,9 +35,10 @@ func NewCmdSubmit(f *Factory, runF func(context.Context, *SubmitOptions) error) 
 		Use:   "submit INPUT... --queue nats://HOST:4222 --ladder LADDER -o OUTDIR",
 		Short: "Queue one ladder job per input for `veza worker`",
 		Long: "Put one job per input on the NATS JetStream work queue: the source (a path on storage\n" +
-			"every worker mounts, made absolute here), the full ladder definition and the output folder.\n" +
-			"A job's id hashes them, so submitting the same inputs again queues nothing new within\n" +
-			"24 hours. Past --max-pending jobs waiting, submit refuses the rest and exits 1.",
+			"every worker mounts, made absolute here, or an http(s):// URL every worker can fetch), the\n" +
+			"full ladder definition and the output folder. A job's id hashes them (and a URL's ETag or\n" +
+			"Last-Modified date, asked here), so submitting the same inputs again queues nothing new\n" +
+			"within 24 hours. Past --max-pending jobs waiting, submit refuses the rest and exits 1.",
 		Example: "  veza submit /srv/media/in/*.wav --queue nats://127.0.0.1:4222 --ladder audio -o /srv/media/out\n" +
 			"  veza submit /srv/media/in/*.mkv --queue nats://nats:4222 --ladder hd -o /srv/media/out --publish s3://media/vod",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -101,6 +102,13 @@ func runSubmit(ctx context.Context, opts *SubmitOptions) error {
 			}
 		}
 		j := queue.NewPublishJob(src, out, opts.TrackID, opts.Publish, def, opts.Options)
+		// A web source's version is part of the job: a changed object is
+		// new work.
+		version, err := queue.SourceVersion(ctx, nil, src)
+		if err != nil {
+			return err
+		}
+		j = j.WithSourceVersion(version)
 		if err := j.Validate(); err != nil {
 			return &UsageError{Err: err}
 		}

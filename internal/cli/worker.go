@@ -107,7 +107,7 @@ func runWorker(ctx context.Context, opts *WorkerOptions) error {
 	w.OnEvent = func(ev queue.WorkerEvent) {
 		switch ev.Kind {
 		case queue.EventStarted:
-			opts.IO.Logf("job %s: started %s (delivery %d)", ev.Job.ID, ev.Job.Source, ev.Delivery)
+			opts.IO.Logf("job %s: started %s (delivery %d)", ev.Job.ID, ev.Job.SourceName(), ev.Delivery)
 		case queue.EventDone:
 			opts.IO.Logf("job %s: done: %s", ev.Job.ID, ev.Output)
 		case queue.EventRetry:

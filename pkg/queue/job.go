@@ -40,8 +40,12 @@ type Job struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"`
 	// Source is what to encode: an absolute path on storage every worker
-	// mounts, or an s3://, http:// or https:// URL.
+	// mounts, or an http:// or https:// URL (s3:// URLs are accepted here
+	// but this veza's workers refuse them).
 	Source string `json:"source"`
+	// SourceVersion is, for a web source, its ETag or Last-Modified date
+	// when submitted (see SourceVersion); a worker refuses another version.
+	SourceVersion string `json:"source_version,omitempty"`
 	// Output is the absolute folder, on shared storage, the track goes
 	// below (Output/<track>/).
 	Output string `json:"output"`
@@ -94,6 +98,14 @@ func NewPublishJob(source, output, trackID, target string, l ladder.Ladder, o Op
 	return j
 }
 
+// WithSourceVersion returns the job for version v of its source, with its
+// id changed to match.
+func (j Job) WithSourceVersion(v string) Job {
+	j.SourceVersion = v
+	j.ID = j.contentID()
+	return j
+}
+
 func (j Job) contentID() string {
 	h := sha256.New()
 	opts, _ := json.Marshal(j.Options)
@@ -102,9 +114,12 @@ func (j Job) contentID() string {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	// Added after the first jobs: an unpublished job keeps its id.
+	// Added after the first jobs: a job without them keeps its id.
 	if j.Publish != "" {
 		h.Write([]byte("publish\x00" + j.Publish))
+	}
+	if j.SourceVersion != "" {
+		h.Write([]byte("\x00version\x00" + j.SourceVersion))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -25,6 +26,11 @@ type Runner struct {
 	Catalog *catalog.DB
 	// Timeout bounds each ffmpeg process (encode.Job.Timeout semantics).
 	Timeout time.Duration
+	// HTTP fetches http and https sources; nil uses http.DefaultClient.
+	HTTP *http.Client
+	// MaxSourceBytes bounds the download of a web source. It defaults to
+	// DefaultMaxSourceBytes.
+	MaxSourceBytes int64
 	// S3 is the object-storage settings (Endpoint, PathStyle, UploadJobs…)
 	// of the jobs that name a publish target; its Dir, Paths and Target
 	// are set per job.
@@ -39,11 +45,30 @@ type Runner struct {
 // source that is missing or not usable media, or that the ladder does not
 // fit, gives an error wrapping ErrBadInput.
 func (r *Runner) Run(ctx context.Context, j Job, progress func(share float64)) (string, error) {
-	if strings.Contains(j.Source, "://") {
-		return "", fmt.Errorf("%w: job %s: this worker reads sources on shared storage only, not %s", ErrBadInput, j.ID, j.Source)
-	}
-	if _, err := os.Stat(j.Source); err != nil {
-		return "", fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
+	input := j.Source
+	switch {
+	case isWebSource(j.Source):
+		dir, err := os.MkdirTemp("", "veza-source-")
+		if err != nil {
+			return "", err
+		}
+		defer os.RemoveAll(dir)
+		client, max := r.HTTP, r.MaxSourceBytes
+		if client == nil {
+			client = http.DefaultClient
+		}
+		if max <= 0 {
+			max = DefaultMaxSourceBytes
+		}
+		if input, err = fetchSource(ctx, client, j, dir, max, func() { progress(0) }); err != nil {
+			return "", err
+		}
+	case strings.Contains(j.Source, "://"):
+		return "", fmt.Errorf("%w: job %s: this worker reads sources on shared storage or the web, not %s", ErrBadInput, j.ID, redactURL(j.Source))
+	default:
+		if _, err := os.Stat(j.Source); err != nil {
+			return "", fmt.Errorf("%w: job %s: source %q: %v", ErrBadInput, j.ID, j.Source, errors.Unwrap(err))
+		}
 	}
 	var pc *publish.Config
 	if j.Publish != "" {
@@ -57,7 +82,7 @@ func (r *Runner) Run(ctx context.Context, j Job, progress func(share float64)) (
 	reached := map[string]time.Duration{}
 	shares := map[string]float64{}
 	cfg := ladder.Config{
-		Input: j.Source, OutDir: j.Output, TrackID: j.TrackID, Ladder: j.Ladder,
+		Input: input, OutDir: j.Output, TrackID: trackOf(j), Ladder: j.Ladder,
 		Encoding:    ladder.Encoding{Format: ladder.Format(j.Options.Format), Preset: j.Options.Preset},
 		SegmentTime: j.Options.SegmentTime, Strategy: ladder.Strategy(j.Options.Strategy), Strict: j.Options.Strict,
 		FFmpeg: r.FFmpeg, FFprobe: r.FFprobe, Catalog: r.Catalog, CatalogRoot: j.Output, Timeout: r.Timeout,
@@ -86,6 +111,9 @@ func (r *Runner) Run(ctx context.Context, j Job, progress func(share float64)) (
 	}
 	res, err := ladder.Run(ctx, cfg)
 	if err != nil {
+		if input != j.Source {
+			err = fmt.Errorf("%s, downloaded: %w", j.SourceName(), err)
+		}
 		if ctx.Err() == nil && badInput(err) {
 			err = fmt.Errorf("%w: %w", ErrBadInput, err)
 		}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -99,12 +101,25 @@ func (q *Queue) ensureBucket(ctx context.Context) error {
 	return nil
 }
 
-// trackOf is the track id a job's output gets.
+// trackOf is the track id a job's output gets: a slug of the source's
+// file name (a URL's path without its query).
 func trackOf(j Job) string {
 	if j.TrackID != "" {
 		return j.TrackID
 	}
+	if u, err := url.Parse(j.Source); err == nil && u.Host != "" {
+		return ladder.Slug(u.Path)
+	}
 	return ladder.Slug(j.Source)
+}
+
+// SourceName is the job's source as states and logs may show it: a URL
+// without its query or user info.
+func (j Job) SourceName() string {
+	if strings.Contains(j.Source, "://") {
+		return redactURL(j.Source)
+	}
+	return j.Source
 }
 
 // State returns one job's state; the error wraps jetstream.ErrKeyNotFound
@@ -192,7 +207,7 @@ func (q *Queue) put(ctx context.Context, s State, rev uint64) (uint64, error) {
 // have taken it already, or a later submission replaced it: the state is
 // left alone when it is of this submission or a later one.
 func (q *Queue) markQueued(ctx context.Context, j Job, seq uint64) error {
-	s := State{ID: j.ID, Track: trackOf(j), Source: j.Source, Status: StatusQueued, Seq: seq, Created: j.Submitted}
+	s := State{ID: j.ID, Track: trackOf(j), Source: j.SourceName(), Status: StatusQueued, Seq: seq, Created: j.Submitted}
 	// A new job has no state yet: one round trip.
 	if _, err := q.put(ctx, s, 0); !errors.Is(err, errSuperseded) {
 		return err
@@ -230,7 +245,7 @@ func (q *Queue) claim(ctx context.Context, j Job, seq uint64, n int, worker stri
 	for range 10 {
 		cur, err := q.State(ctx, j.ID)
 		var rev uint64
-		s := State{ID: j.ID, Track: trackOf(j), Source: j.Source, Seq: seq, Created: j.Submitted}
+		s := State{ID: j.ID, Track: trackOf(j), Source: j.SourceName(), Seq: seq, Created: j.Submitted}
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 		case err != nil:
