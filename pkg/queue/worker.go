@@ -201,11 +201,14 @@ func (w *Worker) handle(ctx, jobCtx context.Context, msg jetstream.Msg) {
 	}
 	ev.Err = err
 	now := time.Now().UTC()
+	// The outcome is written to the job's state first (stateErr), then
+	// the message settled.
+	var stateErr error
 	var settle func()
 	switch {
 	case err == nil:
 		ev.Output = output
-		err = r.set(stateCtx, func(s *State) {
+		stateErr = r.set(stateCtx, func(s *State) {
 			s.Status, s.Progress, s.Output, s.Error, s.Completed = StatusDone, 1, output, "", now
 		})
 		settle = func() {
@@ -216,32 +219,34 @@ func (w *Worker) handle(ctx, jobCtx context.Context, msg jetstream.Msg) {
 			}
 			w.emit(ev, EventDone)
 		}
+		if stateErr != nil {
+			// Done but not recorded: tried again, the rerun finds its
+			// output current and records it.
+			ev.Err = fmt.Errorf("job state: %w", stateErr)
+			settle = w.retry(msg, ev)
+		}
 	case jobCtx.Err() != nil && ctx.Err() != nil:
-		err = r.set(stateCtx, func(s *State) { s.Status, s.Worker, s.Progress = StatusQueued, "", 0 })
+		stateErr = r.set(stateCtx, func(s *State) { s.Status, s.Worker, s.Progress = StatusQueued, "", 0 })
 		settle = func() {
 			_ = msg.Nak()
 			w.emit(ev, EventHandedBack)
 		}
 	case errors.Is(err, ErrBadInput) || delivery >= w.MaxDeliver:
 		text := err.Error()
-		err = r.set(stateCtx, func(s *State) { s.Status, s.Error, s.Completed = StatusDead, text, now })
+		stateErr = r.set(stateCtx, func(s *State) { s.Status, s.Error, s.Completed = StatusDead, text, now })
 		settle = func() { w.dead(jobCtx, msg, DeadLetter{Job: &job, Error: text, Deliveries: delivery}, ev) }
 	default:
 		text := err.Error()
-		err = r.set(stateCtx, func(s *State) { s.Status, s.Error = StatusFailed, text })
+		stateErr = r.set(stateCtx, func(s *State) { s.Status, s.Error = StatusFailed, text })
 		settle = w.retry(msg, ev)
 	}
-	switch {
-	case errors.Is(err, errSuperseded):
+	// A state the server did not take otherwise does not stop the message
+	// from being settled: the job's fate matters more than its record.
+	if errors.Is(stateErr, errSuperseded) {
 		w.emit(ev, EventSuperseded)
-	case err != nil && ev.Err == nil:
-		// Done but not recorded: tried again, the rerun finds its output
-		// current and records it.
-		ev.Err = fmt.Errorf("job state: %w", err)
-		w.retry(msg, ev)()
-	default:
-		settle()
+		return
 	}
+	settle()
 }
 
 // retry returns the step that naks a job with the backoff's delay.
