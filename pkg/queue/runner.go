@@ -88,21 +88,22 @@ func (r *Runner) Run(ctx context.Context, j Job, progress func(share float64)) (
 		FFmpeg: r.FFmpeg, FFprobe: r.FFprobe, Catalog: r.Catalog, CatalogRoot: j.Output, Timeout: r.Timeout,
 		Publish: pc,
 		OnEvent: func(ev ladder.Event) {
-			if p, ok := ev.Encode.(encode.Progress); ok {
-				mu.Lock()
-				advanced := p.OutTime > reached[ev.JobID]
-				var share float64
-				if advanced {
-					reached[ev.JobID] = p.OutTime
-					shares[ev.JobID] = p.Percent / 100
-					for _, s := range shares {
-						share += s / float64(len(shares))
-					}
-				}
-				mu.Unlock()
-				if advanced {
-					progress(share)
-				}
+			var moved bool
+			var share float64
+			mu.Lock()
+			if p, ok := ev.Encode.(encode.Progress); ok && p.OutTime > reached[ev.JobID] {
+				reached[ev.JobID], shares[ev.JobID] = p.OutTime, p.Percent/100
+				moved = true
+			}
+			// Uploading the track is progress too: a long publish keeps
+			// the job's delivery alive.
+			moved = moved || ev.Object != nil
+			for _, s := range shares {
+				share += s / float64(len(shares))
+			}
+			mu.Unlock()
+			if moved {
+				progress(share)
 			}
 			if r.OnEvent != nil {
 				r.OnEvent(j, ev)
