@@ -277,6 +277,11 @@ func TestQueueEndToEnd(t *testing.T) {
 	}
 	b.cmd.Process.Signal(syscall.SIGTERM)
 	b.cmd.Wait()
+	defer func() {
+		if t.Failed() {
+			t.Logf("worker a:\n%s\nworker b:\n%s", a.logs.String(), b.logs.String())
+		}
+	}()
 
 	logs := a.logs.String() + b.logs.String()
 	for _, s := range states {
@@ -286,7 +291,9 @@ func TestQueueEndToEnd(t *testing.T) {
 				t.Errorf("bad input: %+v", s)
 			}
 		case "film":
-			if s.Status != queue.StatusDone || s.Worker != "b" || s.Delivery != 2 || s.Output != "s3://media/vod/film" {
+			// Delivered again once a was killed (twice when a heavily
+			// loaded machine makes b miss a heartbeat too).
+			if s.Status != queue.StatusDone || s.Worker != "b" || s.Delivery < 2 || s.Output != "s3://media/vod/film" {
 				t.Errorf("video job after its worker was killed: %+v", s)
 			}
 		default:
@@ -312,7 +319,7 @@ func TestQueueEndToEnd(t *testing.T) {
 
 	table, _ := vezaRun("jobs", "--queue", url)
 	t.Logf("veza jobs:\n%s", table)
-	if !strings.Contains(table, "6 jobs: 5 done, 1 dead") || !regexp.MustCompile(`film\s+done\s+b\s+2\s`).MatchString(table) ||
+	if !strings.Contains(table, "6 jobs: 5 done, 1 dead") || !regexp.MustCompile(`film\s+done\s+b\s+[2-5]\s`).MatchString(table) ||
 		!regexp.MustCompile(`notes\s+dead\s+\S+\s+1\s.*notes\.wav`).MatchString(table) {
 		t.Errorf("veza jobs does not tell the story:\n%s", table)
 	}

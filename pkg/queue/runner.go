@@ -131,7 +131,8 @@ func (r *Runner) Run(ctx context.Context, j Job, progress func(share float64)) (
 func badInput(err error) bool {
 	var probe *ffprobe.Error
 	if errors.As(err, &probe) {
-		return probe.Reason != ffprobe.ReasonTimeout && probe.Reason != ffprobe.ReasonCancelled
+		// A timeout's reason carries its duration ("timed out after 30s").
+		return !strings.HasPrefix(probe.Reason, ffprobe.ReasonTimeout) && probe.Reason != ffprobe.ReasonCancelled
 	}
 	return errors.Is(err, ladder.ErrNoVideo) || errors.Is(err, ladder.ErrNeedsFMP4) || errors.Is(err, catalog.ErrBadTrackID) ||
 		// ladder reports an unusable source with no type of its own.

@@ -300,35 +300,3 @@ func TestNakDelay(t *testing.T) {
 		t.Errorf("state: %+v", s)
 	}
 }
-
-// TestStalledRunEnded: a job that made progress and then none (a hung
-// encode) has its run ended by the worker's watchdog and is retried.
-func TestStalledRunEnded(t *testing.T) {
-	url := startServer(t)
-	q := openQueue(t, url)
-	var l log
-	ended := make(chan error, 1)
-	startWorker(t, url, "w", &l, func(w *Worker) {
-		w.AckWait = time.Second
-		w.Backoff = func(int) time.Duration { return time.Hour }
-		w.Run = func(ctx context.Context, _ Job, progress func(float64)) (string, error) {
-			progress(0.1)
-			<-ctx.Done() // hung
-			ended <- ctx.Err()
-			return "", ctx.Err()
-		}
-	})
-	j := jobsFor([]string{"/m/a.wav"}, "/m/out")[0]
-	if _, err := q.Submit(context.Background(), []Job{j}, 0); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-ended:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the hung run was not ended")
-	}
-	s := waitStatus(t, q, j.ID, StatusFailed)
-	if !strings.Contains(s.Error, "no progress for 2s") {
-		t.Errorf("state: %+v", s)
-	}
-}

@@ -11,9 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// errStalled ends a run whose job stopped moving (see Worker.AckWait).
-var errStalled = errors.New("stalled")
-
 // ErrBadInput marks a job that cannot succeed however often it is tried (a
 // missing source, a file that is not media, a ladder the source cannot
 // take): the worker terminates it at once instead of retrying.
@@ -34,9 +31,8 @@ type Worker struct {
 	// Jobs is how many jobs run at once. It defaults to 1.
 	Jobs int
 	// AckWait is how long a delivered job may go without an ack or a
-	// heartbeat before the server gives it to another worker. A job that
-	// made progress and then none for twice AckWait (a hung ffmpeg) has
-	// its run ended and is retried. It defaults to 30 s.
+	// heartbeat before the server gives it to another worker. It defaults
+	// to 30 s.
 	AckWait time.Duration
 	// MaxDeliver is how many times a job is tried before it goes to the
 	// dead-letter subject. It defaults to 5.
@@ -180,12 +176,10 @@ func (w *Worker) handle(ctx, jobCtx context.Context, msg jetstream.Msg) {
 	defer cancelRun(nil)
 	var mu sync.Mutex
 	last := time.Now()
-	var moved time.Time // the last progress; zero until the job first moves
 	every := min(w.AckWait/4, 2*time.Second)
 	progress := func(share float64) {
 		mu.Lock()
 		defer mu.Unlock()
-		moved = time.Now()
 		if time.Since(last) < every || runCtx.Err() != nil {
 			return
 		}
@@ -198,37 +192,12 @@ func (w *Worker) handle(ctx, jobCtx context.Context, msg jetstream.Msg) {
 			cancelRun(errSuperseded)
 		}
 	}
-	// The watchdog: a job that moved once and then stopped (a hung
-	// ffmpeg) has lost its delivery after AckWait; after twice that its
-	// run is ended here too.
-	stall := 2 * w.AckWait
-	go func() {
-		tick := time.NewTicker(w.AckWait / 4)
-		defer tick.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-tick.C:
-			}
-			mu.Lock()
-			stalled := !moved.IsZero() && time.Since(moved) > stall
-			mu.Unlock()
-			if stalled {
-				cancelRun(errStalled)
-				return
-			}
-		}
-	}()
 	output, err := w.Run(runCtx, job, progress)
 	mu.Lock() // no progress write may overlap the last ones
 	defer mu.Unlock()
-	switch cause := context.Cause(runCtx); {
-	case errors.Is(cause, errSuperseded):
+	if errors.Is(context.Cause(runCtx), errSuperseded) {
 		w.emit(ev, EventSuperseded)
 		return
-	case errors.Is(cause, errStalled) && jobCtx.Err() == nil:
-		err = fmt.Errorf("%w: no progress for %s, the run was stopped", errStalled, stall)
 	}
 	ev.Err = err
 	now := time.Now().UTC()
