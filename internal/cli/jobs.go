@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veza-media/veza/pkg/queue"
+	"github.com/veza-media/veza/pkg/serve"
 )
 
 // JobsOptions is what `veza jobs` was asked to do.
@@ -114,7 +115,7 @@ func writeQueueJobs(w io.Writer, jobs []queue.State) {
 
 // openServeQueue connects `veza serve --queue` to the queue; without a URL
 // it returns nil (no queue shown).
-func openServeQueue(ctx context.Context, url string) (jobs func(context.Context) ([]queue.State, error), closeQueue func(), err error) {
+func openServeQueue(ctx context.Context, url string) (jobs func(context.Context) ([]serve.QueueJob, error), closeQueue func(), err error) {
 	if url == "" {
 		return nil, func() {}, nil
 	}
@@ -122,5 +123,28 @@ func openServeQueue(ctx context.Context, url string) (jobs func(context.Context)
 	if err != nil {
 		return nil, nil, fmt.Errorf("serve: %w", err)
 	}
-	return q.States, q.Close, nil
+	return func(ctx context.Context) ([]serve.QueueJob, error) {
+		states, err := q.States(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]serve.QueueJob, 0, len(states))
+		for _, s := range states {
+			out = append(out, serveJob(s))
+		}
+		return out, nil
+	}, q.Close, nil
+}
+
+// serveJob is a job's state as `veza serve` shows it.
+func serveJob(s queue.State) serve.QueueJob {
+	j := serve.QueueJob{ID: s.ID, TrackID: s.Track, Status: string(s.Status), Worker: s.Worker, Deliveries: s.Delivery,
+		Progress: s.Progress, Output: s.Output, CreatedAt: s.Created, Error: s.Error}
+	if !s.Started.IsZero() {
+		j.StartedAt = &s.Started
+	}
+	if !s.Completed.IsZero() {
+		j.CompletedAt = &s.Completed
+	}
+	return j
 }

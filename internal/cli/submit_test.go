@@ -80,6 +80,17 @@ func TestJobsList(t *testing.T) {
 	if code, _, errOut := runVeza("jobs", "--queue", url, "--state", "lost"); code != ExitUsage || !strings.Contains(errOut, `"lost"`) {
 		t.Errorf("jobs --state lost: %d %q", code, errOut)
 	}
+	// veza serve --queue shows the same jobs.
+	jobs, closeQueue, err := openServeQueue(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeQueue()
+	shown, err := jobs(context.Background())
+	if err != nil || len(shown) != 2 || shown[0].ID != states[0].ID || shown[0].TrackID != "a" || shown[0].Status != "queued" ||
+		!shown[0].CreatedAt.Equal(states[0].Created) || shown[0].StartedAt != nil {
+		t.Errorf("serve's jobs: %+v, %v", shown, err)
+	}
 }
 
 // TestSubmitCapacity: veza submit against a real JetStream queues, then

@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/veza-media/veza/pkg/queue"
 )
 
-// apiQueueJob is one element of GET /api/jobs: a job of the work queue
-// (see pkg/queue), with the fields of a catalog job's status.
-type apiQueueJob struct {
-	ID      string       `json:"id"`
-	TrackID string       `json:"track_id"`
-	Status  queue.Status `json:"status"`
+// QueueJob is one job of a work queue (pkg/queue's State) as GET
+// /api/jobs lists it, with the fields of a catalog job's status.
+type QueueJob struct {
+	ID      string `json:"id"`
+	TrackID string `json:"track_id"`
+	// Status is queued, running, failed, done or dead.
+	Status string `json:"status"`
 	// Worker runs or ran the job's last delivery; Deliveries counts them.
 	Worker     string  `json:"worker"`
 	Deliveries int     `json:"deliveries"`
@@ -28,20 +27,8 @@ type apiQueueJob struct {
 	Error       string     `json:"error"`
 }
 
-func newAPIQueueJob(s queue.State) apiQueueJob {
-	j := apiQueueJob{ID: s.ID, TrackID: s.Track, Status: s.Status, Worker: s.Worker, Deliveries: s.Delivery,
-		Progress: s.Progress, Output: s.Output, CreatedAt: s.Created, Error: s.Error}
-	if !s.Started.IsZero() {
-		j.StartedAt = &s.Started
-	}
-	if !s.Completed.IsZero() {
-		j.CompletedAt = &s.Completed
-	}
-	return j
-}
-
 // queueJobs reads the queue's jobs within a few seconds.
-func (h *Handler) queueJobs(ctx context.Context) ([]queue.State, error) {
+func (h *Handler) queueJobs(ctx context.Context) ([]QueueJob, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return h.cfg.Jobs(ctx)
@@ -54,16 +41,15 @@ func (h *Handler) serveQueueJobs(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, apiError{"no job queue: start veza serve with --queue"})
 		return
 	}
-	states, err := h.queueJobs(r.Context())
+	jobs, err := h.queueJobs(r.Context())
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, apiError{"job queue: " + err.Error()})
 		return
 	}
-	out := make([]apiQueueJob, 0, len(states))
-	for _, s := range states {
-		out = append(out, newAPIQueueJob(s))
+	if jobs == nil {
+		jobs = []QueueJob{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jobs)
 }
 
 // queueRow is one job in the index page's queue table.
@@ -83,18 +69,18 @@ func (h *Handler) indexQueue(ctx context.Context, exp string) *queueSection {
 		return nil
 	}
 	sec := &queueSection{APIURL: h.link("/api/jobs", exp)}
-	states, err := h.queueJobs(ctx)
+	jobs, err := h.queueJobs(ctx)
 	if err != nil {
 		sec.Error = err.Error()
 	}
-	for _, s := range states {
-		detail := s.Output
-		if s.Status == queue.StatusFailed || s.Status == queue.StatusDead {
-			detail = s.Error
+	for _, j := range jobs {
+		detail := j.Output
+		if j.Error != "" {
+			detail = j.Error
 		}
-		sec.Jobs = append(sec.Jobs, queueRow{ID: s.ID, Track: s.Track, Status: string(s.Status), Worker: s.Worker,
-			Deliveries: s.Delivery, Progress: fmt.Sprintf("%.0f%%", s.Progress*100),
-			Created: s.Created.Local().Format("2006-01-02 15:04"), Detail: detail})
+		sec.Jobs = append(sec.Jobs, queueRow{ID: j.ID, Track: j.TrackID, Status: j.Status, Worker: j.Worker,
+			Deliveries: j.Deliveries, Progress: fmt.Sprintf("%.0f%%", j.Progress*100),
+			Created: j.CreatedAt.Local().Format("2006-01-02 15:04"), Detail: detail})
 	}
 	return sec
 }

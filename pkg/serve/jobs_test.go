@@ -7,40 +7,28 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/veza-media/veza/internal/natstest"
-	"github.com/veza-media/veza/pkg/ladder"
-	"github.com/veza-media/veza/pkg/queue"
+	"time"
 )
-
-// natsQueue runs an embedded NATS server and opens its queue.
-func natsQueue(t *testing.T) *queue.Queue {
-	t.Helper()
-	q, err := queue.Open(bg, natstest.Start(t))
-	must(t, err)
-	t.Cleanup(q.Close)
-	return q
-}
 
 // TestQueueJobs: with a queue, /api/jobs lists its jobs with the fields of
 // a job status and the index page shows them; without one, 503.
 func TestQueueJobs(t *testing.T) {
 	fx := newFixture(t)
-	q := natsQueue(t)
-	l := ladder.Ladder{Name: "a", Rungs: []ladder.Rung{{Name: "low", AudioCodec: "aac", AudioBitrate: 64}}}
-	o := queue.Options{Format: "ts", SegmentTime: 4, Preset: "veryfast", Strategy: "auto"}
-	jobs := []queue.Job{queue.NewJob("/m/film.wav", "/m/out", "", l, o), queue.NewJob("/m/talk.wav", "/m/out", "", l, o)}
-	_, err := q.Submit(bg, jobs, 0)
-	must(t, err)
-	h := newTestHandler(t, Config{Dir: fx.root, Jobs: q.States})
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	started := created.Add(time.Second)
+	jobs := []QueueJob{
+		{ID: "0f1e", TrackID: "film", Status: "running", Worker: "w1", Deliveries: 1, Progress: 0.5, CreatedAt: created, StartedAt: &started},
+		{ID: "2d3c", TrackID: "talk", Status: "queued", CreatedAt: created},
+	}
+	h := newTestHandler(t, Config{Dir: fx.root, Jobs: func(context.Context) ([]QueueJob, error) { return jobs, nil }})
 
 	resp := get(t, h, "/api/jobs")
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("/api/jobs: %d", resp.StatusCode)
 	}
 	got := decode[[]map[string]any](t, body(t, resp))
-	if len(got) != 2 || got[0]["id"] != jobs[0].ID || got[0]["track_id"] != "film" || got[0]["status"] != "queued" ||
-		got[0]["progress"] != 0.0 || got[0]["started_at"] != nil || got[1]["track_id"] != "talk" {
+	if len(got) != 2 || got[0]["id"] != "0f1e" || got[0]["track_id"] != "film" || got[0]["status"] != "running" ||
+		got[0]["progress"] != 0.5 || got[0]["started_at"] != "2026-01-02T03:04:06Z" || got[1]["started_at"] != nil || got[1]["track_id"] != "talk" {
 		t.Fatalf("/api/jobs = %v", got)
 	}
 	var keys []string
@@ -53,11 +41,12 @@ func TestQueueJobs(t *testing.T) {
 		t.Errorf("job keys %v, want %v", keys, want)
 	}
 	page := body(t, get(t, h, "/"))
-	if !strings.Contains(page, "<h2>Queue</h2>") || strings.Count(page, `class="status-queued"`) != 2 || !strings.Contains(page, jobs[1].ID) {
+	if !strings.Contains(page, "<h2>Queue</h2>") || !strings.Contains(page, `class="status-running">running`) || !strings.Contains(page, "<td>w1</td>") ||
+		!strings.Contains(page, ">50%<") || !strings.Contains(page, "<code>2d3c</code>") {
 		t.Errorf("index page without the queue's jobs:\n%s", page)
 	}
 
-	down := newTestHandler(t, Config{Dir: fx.root, Jobs: func(context.Context) ([]queue.State, error) {
+	down := newTestHandler(t, Config{Dir: fx.root, Jobs: func(context.Context) ([]QueueJob, error) {
 		return nil, errors.New("nats: no servers available for connection")
 	}})
 	if resp := get(t, down, "/api/jobs"); resp.StatusCode != 503 || !strings.Contains(body(t, resp), "no servers available") {

@@ -20,7 +20,6 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/player"
-	"github.com/veza-media/veza/pkg/queue"
 )
 
 // Config configures a Handler. Only Dir is required.
@@ -69,9 +68,10 @@ type Config struct {
 	// API answers 503.
 	Catalog *catalog.DB
 
-	// Jobs, when not nil, reads the work queue's jobs (queue.Queue.States)
-	// for GET /api/jobs and the index page. nil: /api/jobs answers 503.
-	Jobs func(context.Context) ([]queue.State, error)
+	// Jobs, when not nil, reads the work queue's jobs (pkg/queue's
+	// states) for GET /api/jobs and the index page. nil: /api/jobs
+	// answers 503.
+	Jobs func(context.Context) ([]QueueJob, error)
 
 	// FFmpeg is the ffmpeg /readyz looks for. It defaults to ffmpeg on
 	// PATH.
