@@ -7,6 +7,8 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# The queue's end-to-end test runs Debian's nats-server (in /usr/sbin).
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 if [ "${VEZA_DEPS_BROWSER:-1}" = 1 ]; then
 	command -v chromium >/dev/null 2>&1 || need+=(chromium)
 	command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -19,6 +19,7 @@ var exampleVars = map[string]string{
 	"${{ matrix.shard }}": "2",
 	"$CI_NODE_INDEX":      "2",
 	"$CI_NODE_TOTAL":      "3",
+	`"$POD_NAME"`:         "worker-0",
 }
 
 // TestDeployExamples parses every veza command line of the deploy/
@@ -45,7 +46,7 @@ func TestDeployExamples(t *testing.T) {
 			}
 		}
 	}
-	for _, cmd := range []string{"ladder", "transcode"} {
+	for _, cmd := range []string{"ladder", "transcode", "worker"} {
 		if !seen[cmd] {
 			t.Errorf("no example runs veza %s", cmd)
 		}
@@ -104,6 +105,9 @@ func parseExample(args []string) error {
 	builders := map[string]func(*Factory) *cobra.Command{
 		"ladder":    func(f *Factory) *cobra.Command { return NewCmdLadder(f, noRun[LadderOptions]) },
 		"transcode": func(f *Factory) *cobra.Command { return NewCmdTranscode(f, noRun[TranscodeOptions]) },
+		"submit":    func(f *Factory) *cobra.Command { return NewCmdSubmit(f, noRun[SubmitOptions]) },
+		"worker":    func(f *Factory) *cobra.Command { return NewCmdWorker(f, noRun[WorkerOptions]) },
+		"jobs":      func(f *Factory) *cobra.Command { return NewCmdJobs(f, noRun[JobsOptions]) },
 	}
 	build, ok := builders[args[0]]
 	if !ok {

@@ -107,6 +107,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		NewCmdLadder(f, nil),
 		NewCmdSubmit(f, nil),
 		NewCmdWorker(f, nil),
+		NewCmdJobs(f, nil),
 		NewCmdVerify(f, nil),
 		NewCmdCheck(f, nil),
 		NewCmdReport(f, nil),

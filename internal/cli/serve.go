@@ -47,6 +47,9 @@ type ServeOptions struct {
 	FetchPlayer bool
 	// FFmpeg is what /readyz looks for.
 	FFmpeg string
+	// Queue is --queue: the NATS server whose jobs the page and /api/jobs
+	// list; empty lists none.
+	Queue string
 }
 
 // NewCmdServe builds `veza serve`; runF replaces the run step in tests.
@@ -90,6 +93,7 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 	cmd.Flags().StringVar(&opts.CatalogPath, "catalog", "", "catalog to list and serve through the API (default DIR/"+layout.CatalogName+" if present)")
 	cmd.Flags().StringVar(&opts.PlayerJS, "player-js", "", "hls.min.js to use instead of fetching hls.js "+player.HLSJSVersion)
 	cmd.Flags().BoolVar(&opts.FetchPlayer, "fetch-player", true, "fetch the pinned hls.js with npm on first use")
+	cmd.Flags().StringVar(&opts.Queue, "queue", "", "list the jobs of this NATS work queue (nats://HOST:PORT) on the page and in /api/jobs")
 	return cmd
 }
 
@@ -125,7 +129,13 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 			return fmt.Errorf("serve: signing key file %q is empty", opts.SignKeyFile)
 		}
 	}
+	jobs, closeQueue, err := openServeQueue(ctx, opts.Queue)
+	if err != nil {
+		return err
+	}
+	defer closeQueue()
 	h, err := serve.New(serve.Config{
+		Jobs:       jobs,
 		Dir:        opts.Dir,
 		Hosts:      serve.LoopbackHosts(opts.Addr),
 		CORSOrigin: opts.CORS,

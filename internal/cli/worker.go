@@ -21,6 +21,8 @@ type WorkerOptions struct {
 	Queue   string
 	Catalog string
 	Timeout time.Duration
+	// S3 is the object-storage flags for the jobs that publish.
+	S3 S3Options
 	// Worker is the library's worker as the flags fill it; the queue and
 	// the runner are added when it runs.
 	Worker queue.Worker
@@ -36,7 +38,9 @@ func NewCmdWorker(f *Factory, runF func(context.Context, *WorkerOptions) error) 
 			"recorded in this worker's own catalog. A job is acknowledged when done; a failed one is\n" +
 			"tried again later, up to --max-deliver times, then reported on veza.dead.ladder with its\n" +
 			"error (a bad input at once). On SIGINT or SIGTERM the worker stops pulling, lets running\n" +
-			"jobs finish within --grace and hands the others back.",
+			"jobs finish within --grace and hands the others back. Each job's state is kept on the\n" +
+			"server (see veza jobs). Jobs submitted with --publish are uploaded with the object-storage\n" +
+			"settings of veza publish (--s3-endpoint, --s3-path-style and the AWS SDK's environment).",
 		Example: "  veza worker --queue nats://127.0.0.1:4222 --jobs 2 --catalog /var/lib/veza/worker.db",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -47,6 +51,9 @@ func NewCmdWorker(f *Factory, runF func(context.Context, *WorkerOptions) error) 
 				return usageErrorf("--jobs must be at least 1")
 			case opts.Worker.MaxDeliver < 1:
 				return usageErrorf("--max-deliver must be at least 1")
+			}
+			if err := opts.S3.check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -67,6 +74,7 @@ func NewCmdWorker(f *Factory, runF func(context.Context, *WorkerOptions) error) 
 	fl.IntVar(&w.MaxDeliver, "max-deliver", 5, "tries of a job before it is dead")
 	fl.DurationVar(&w.Grace, "grace", 0, "on SIGTERM, how long running jobs may finish before they are handed back")
 	fl.DurationVar(&opts.Timeout, "timeout", encode.DefaultTimeout, "give up on one ffmpeg process after this long (0: never)")
+	addS3Flags(fl, &opts.S3)
 	return cmd
 }
 
@@ -93,21 +101,23 @@ func runWorker(ctx context.Context, opts *WorkerOptions) error {
 	if timeout == 0 {
 		timeout = encode.NoTimeout
 	}
-	r := &queue.Runner{FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout}
+	r := &queue.Runner{FFmpeg: ffmpeg, FFprobe: ffprobe, Catalog: db, Timeout: timeout, S3: opts.S3.config("", "")}
 	w := opts.Worker
 	w.Queue, w.Run = q, r.Run
 	w.OnEvent = func(ev queue.WorkerEvent) {
 		switch ev.Kind {
 		case queue.EventStarted:
-			opts.IO.Logf("job %s: started %s (delivery %d)", ev.Job.ID, ev.Job.Source, ev.Delivery)
+			opts.IO.Logf("job %s: started %s (delivery %d)", ev.Job.ID, ev.Job.SourceName(), ev.Delivery)
 		case queue.EventDone:
-			opts.IO.Logf("job %s: done", ev.Job.ID)
+			opts.IO.Logf("job %s: done: %s", ev.Job.ID, ev.Output)
 		case queue.EventRetry:
 			opts.IO.Warnf("job %s: %v; retried in %s", ev.Job.ID, oneLine(ev.Err), ev.Delay)
 		case queue.EventHandedBack:
 			opts.IO.Logf("job %s: handed back", ev.Job.ID)
 		case queue.EventDead:
 			opts.IO.Warnf("job %s: dead after %d deliveries: %v", ev.Job.ID, ev.Delivery, oneLine(ev.Err))
+		case queue.EventSuperseded:
+			opts.IO.Warnf("job %s: given to another worker (heartbeat missed); this run is dropped", ev.Job.ID)
 		}
 	}
 	return w.Work(ctx)

@@ -15,4 +15,11 @@
 // job with a growing delay, and after the last allowed delivery or at once
 // for a bad input terminates it and publishes a dead letter (DeadLetter) on
 // the dead-letter subject, kept in its own stream.
+//
+// Each job's State (queued, running on a worker with its progress, failed,
+// done with its output, dead with its error) is kept in the key-value
+// bucket StateBucket. Every write there is conditional on the revision the
+// writer last saw, so a delivery that lost its job to a later one (its
+// heartbeat missed) cannot mark the job done: its write fails and it leaves
+// the message to the delivery that owns it.
 package queue

@@ -13,6 +13,7 @@ import (
 
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/ladder"
+	"github.com/veza-media/veza/pkg/publish"
 	"github.com/veza-media/veza/pkg/shard"
 )
 
@@ -39,14 +40,21 @@ type Job struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"`
 	// Source is what to encode: an absolute path on storage every worker
-	// mounts, or an s3://, http:// or https:// URL.
+	// mounts, or an http:// or https:// URL (s3:// URLs are accepted here
+	// but this veza's workers refuse them).
 	Source string `json:"source"`
+	// SourceVersion is, for a web source, its ETag or Last-Modified date
+	// when submitted (see SourceVersion); a worker refuses another version.
+	SourceVersion string `json:"source_version,omitempty"`
 	// Output is the absolute folder, on shared storage, the track goes
 	// below (Output/<track>/).
 	Output string `json:"output"`
 	// TrackID is the track's id; empty lets the worker derive it from the
 	// source's name.
 	TrackID string `json:"track,omitempty"`
+	// Publish, when set, is the s3://bucket/prefix the track is published
+	// to once complete (Output/<track>/ goes to Publish/<track>/).
+	Publish string `json:"publish,omitempty"`
 	// Ladder is the full ladder definition, not a name: workers built from
 	// another veza version might define a name differently.
 	Ladder  ladder.Ladder `json:"ladder"`
@@ -78,8 +86,22 @@ var ErrBadJob = errors.New("bad job")
 // options and ladder.PlanVersion. Two submits of the same work give the
 // same id whatever the ladder's name or the time.
 func NewJob(source, output, trackID string, l ladder.Ladder, o Options) Job {
-	j := Job{V: JobVersion, Kind: KindLadder, Source: source, Output: output, TrackID: trackID, Ladder: l,
-		Options: o, Submitted: time.Now().UTC()}
+	return NewPublishJob(source, output, trackID, "", l, o)
+}
+
+// NewPublishJob is NewJob for a track published to target, an
+// s3://bucket/prefix, once complete; the target is part of the id.
+func NewPublishJob(source, output, trackID, target string, l ladder.Ladder, o Options) Job {
+	j := Job{V: JobVersion, Kind: KindLadder, Source: source, Output: output, TrackID: trackID, Publish: target,
+		Ladder: l, Options: o, Submitted: time.Now().UTC()}
+	j.ID = j.contentID()
+	return j
+}
+
+// WithSourceVersion returns the job for version v of its source, with its
+// id changed to match.
+func (j Job) WithSourceVersion(v string) Job {
+	j.SourceVersion = v
 	j.ID = j.contentID()
 	return j
 }
@@ -91,6 +113,13 @@ func (j Job) contentID() string {
 		ladderFingerprint(j.Ladder), string(opts), ladder.PlanVersion} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
+	}
+	// Added after the first jobs: a job without them keeps its id.
+	if j.Publish != "" {
+		h.Write([]byte("publish\x00" + j.Publish))
+	}
+	if j.SourceVersion != "" {
+		h.Write([]byte("\x00version\x00" + j.SourceVersion))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -139,6 +168,11 @@ func (j Job) Validate() error {
 	}
 	if err := checkSource(j.Source); err != nil {
 		return bad("%v", err)
+	}
+	if j.Publish != "" {
+		if _, err := publish.ParseLocation(j.Publish); err != nil {
+			return bad("publish target: %v", err)
+		}
 	}
 	if !filepath.IsAbs(j.Output) {
 		return bad("output %q: want an absolute path on shared storage", j.Output)

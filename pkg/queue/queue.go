@@ -40,10 +40,12 @@ const (
 type Queue struct {
 	nc *nats.Conn
 	js jetstream.JetStream
+	kv jetstream.KeyValue
 }
 
 // Open connects to the NATS server at url (nats://host:4222) and creates
-// the job and dead-letter streams if they are missing.
+// the job and dead-letter streams and the state bucket if they are
+// missing.
 func Open(ctx context.Context, url string) (*Queue, error) {
 	nc, err := nats.Connect(url, nats.Name("veza"), nats.Timeout(5*time.Second), nats.MaxReconnects(-1))
 	if err != nil {
@@ -56,6 +58,10 @@ func Open(ctx context.Context, url string) (*Queue, error) {
 	}
 	q := &Queue{nc: nc, js: js}
 	if err := q.ensureStreams(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("queue %s: %w", url, err)
+	}
+	if err := q.ensureBucket(ctx); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("queue %s: %w", url, err)
 	}

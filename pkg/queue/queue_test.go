@@ -12,29 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/veza-media/veza/internal/natstest"
 	"github.com/veza-media/veza/pkg/catalog"
 	"github.com/veza-media/veza/pkg/ladder"
 )
 
-// startServer runs an embedded NATS server with JetStream on a random
-// loopback port and returns its URL.
-func startServer(t *testing.T) string {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	return s.ClientURL()
-}
+// startServer runs an embedded NATS server and returns its URL.
+func startServer(t testing.TB) string { return natstest.Start(t) }
 
 func openQueue(t *testing.T, url string) *Queue {
 	t.Helper()
@@ -89,6 +75,17 @@ func (l *log) on(name string) func(WorkerEvent) {
 		l.events = append(l.events, ev)
 		l.who = append(l.who, name)
 	}
+}
+
+// story lists the events as worker:kind#delivery.
+func (l *log) story() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var story []string
+	for i, ev := range l.events {
+		story = append(story, fmt.Sprintf("%s:%s#%d", l.who[i], ev.Kind, ev.Delivery))
+	}
+	return fmt.Sprint(story)
 }
 
 // count returns how often each job id had an event of kind.
@@ -196,10 +193,10 @@ func TestWorkerStoppedMidJob(t *testing.T) {
 	var l log
 	started := make(chan struct{})
 	stopA := startWorker(t, url, "a", &l, func(w *Worker) {
-		w.Run = func(ctx context.Context, j Job, progress func()) error {
+		w.Run = func(ctx context.Context, j Job, progress func(float64)) (string, error) {
 			close(started)
 			<-ctx.Done() // an encode that takes longer than the test waits
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 	})
 	q := openQueue(t, url)
@@ -212,14 +209,8 @@ func TestWorkerStoppedMidJob(t *testing.T) {
 	}
 	startWorker(t, url, "b", &l, nil)
 	waitFor(t, "the job done", func() bool { return len(l.count(EventDone)) == 1 })
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var story []string
-	for i, ev := range l.events {
-		story = append(story, fmt.Sprintf("%s:%s#%d", l.who[i], ev.Kind, ev.Delivery))
-	}
-	if want := "[a:started#1 a:handed_back#1 b:started#2 b:done#2]"; fmt.Sprint(story) != want {
-		t.Errorf("events %v, want %s", story, want)
+	if want := "[a:started#1 a:handed_back#1 b:started#2 b:done#2]"; l.story() != want {
+		t.Errorf("events %v, want %s", l.story(), want)
 	}
 }
 
@@ -235,10 +226,10 @@ func TestWorkerLostMidJob(t *testing.T) {
 	release := make(chan struct{})
 	qa := openQueue(t, url)
 	wa := &Worker{Queue: qa, Name: "a", AckWait: time.Second, OnEvent: l.on("a"),
-		Run: func(ctx context.Context, j Job, progress func()) error {
+		Run: func(ctx context.Context, j Job, progress func(float64)) (string, error) {
 			close(started)
 			<-release
-			return errors.New("lost")
+			return "", errors.New("lost")
 		}}
 	ctxA, cancelA := context.WithCancel(context.Background())
 	doneA := make(chan error, 1)
@@ -336,7 +327,7 @@ func TestRetriedThenDead(t *testing.T) {
 	var l log
 	startWorker(t, url, "w", &l, func(w *Worker) {
 		w.MaxDeliver = 3
-		w.Run = func(context.Context, Job, func()) error { return errors.New("bucket unreachable") }
+		w.Run = func(context.Context, Job, func(float64)) (string, error) { return "", errors.New("bucket unreachable") }
 	})
 	q := openQueue(t, url)
 	if _, err := q.Submit(context.Background(), jobsFor([]string{"/m/a.wav"}, "/m/out"), 0); err != nil {

@@ -65,8 +65,11 @@ func (q *Queue) Submit(ctx context.Context, jobs []Job, maxPending int) (SubmitR
 		}
 		if ack.Duplicate {
 			res.Duplicate++
-		} else {
-			res.Queued++
+			continue
+		}
+		res.Queued++
+		if err := q.markQueued(ctx, j, ack.Sequence); err != nil {
+			return res, fmt.Errorf("submit %s: queued, but its state was not recorded: %w", j.Source, err)
 		}
 	}
 	return res, nil

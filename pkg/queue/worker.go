@@ -20,11 +20,12 @@ var ErrBadInput = errors.New("bad input")
 type Worker struct {
 	// Queue is the open queue. Required.
 	Queue *Queue
-	// Run runs one job; it calls progress whenever the job moves forward
-	// (ffmpeg's media time advanced), which keeps the job's delivery alive.
-	// An error wrapping ErrBadInput terminates the job; any other is
-	// retried later. Required.
-	Run func(ctx context.Context, j Job, progress func()) error
+	// Run runs one job and returns where its output is; it calls progress
+	// with the share done (0 to 1) whenever the job moves forward
+	// (ffmpeg's media time advanced), which keeps the job's delivery alive
+	// and is recorded in its state. An error wrapping ErrBadInput
+	// terminates the job; any other is retried later. Required.
+	Run func(ctx context.Context, j Job, progress func(share float64)) (output string, err error)
 	// Name names this worker in dead letters and events.
 	Name string
 	// Jobs is how many jobs run at once. It defaults to 1.
@@ -49,8 +50,8 @@ type Worker struct {
 
 // WorkerEvent is one step of one job on a worker.
 type WorkerEvent struct {
-	// Kind is EventStarted, EventDone, EventRetry, EventHandedBack or
-	// EventDead.
+	// Kind is EventStarted, EventDone, EventRetry, EventHandedBack,
+	// EventDead or EventSuperseded.
 	Kind string
 	// Job is the job (only its ID when the message was not a job).
 	Job Job
@@ -60,6 +61,8 @@ type WorkerEvent struct {
 	Err error
 	// Delay is how long a retried job waits.
 	Delay time.Duration
+	// Output is where a done job's output is.
+	Output string
 }
 
 // What a WorkerEvent reports.
@@ -69,6 +72,9 @@ const (
 	EventRetry      = "retry"
 	EventHandedBack = "handed_back"
 	EventDead       = "dead"
+	// EventSuperseded is a delivery that lost its job to a later one
+	// (its heartbeat was missed): it stops without settling the message.
+	EventSuperseded = "superseded"
 )
 
 func (w *Worker) withDefaults() {
@@ -130,11 +136,14 @@ func (w *Worker) Work(ctx context.Context) error {
 }
 
 // handle runs one delivered job and settles it: ack when done, nak when
-// handed back or to be retried, term with a dead letter otherwise.
+// handed back or to be retried, term with a dead letter otherwise. Each
+// step is first written to the job's state over the revision this
+// delivery last wrote; when that fails another delivery owns the job, and
+// this one lets the message be (EventSuperseded).
 func (w *Worker) handle(ctx, jobCtx context.Context, msg jetstream.Msg) {
-	delivery := 1
+	delivery, seq := 1, uint64(0)
 	if md, err := msg.Metadata(); err == nil {
-		delivery = int(md.NumDelivered)
+		delivery, seq = int(md.NumDelivered), md.Sequence.Stream
 	}
 	job, err := ParseJob(msg.Data())
 	if err != nil {
@@ -143,34 +152,107 @@ func (w *Worker) handle(ctx, jobCtx context.Context, msg jetstream.Msg) {
 		return
 	}
 	ev := WorkerEvent{Job: job, Delivery: delivery}
+	// State writes go on after ctx ends: the job's outcome must be told.
+	stateCtx := context.WithoutCancel(ctx)
+	r, done, err := w.Queue.claim(stateCtx, job, seq, delivery, w.Name)
+	switch {
+	case errors.Is(err, errSuperseded):
+		w.emit(ev, EventSuperseded)
+		return
+	case err != nil:
+		ev.Err = fmt.Errorf("job state: %w", err)
+		w.retry(msg, ev)()
+		return
+	case done:
+		// A previous delivery finished and recorded it, but its ack was
+		// lost.
+		ev.Output = r.state.Output
+		ev.Err = msg.DoubleAck(stateCtx)
+		w.emit(ev, EventDone)
+		return
+	}
 	w.emit(ev, EventStarted)
+	runCtx, cancelRun := context.WithCancelCause(jobCtx)
+	defer cancelRun(nil)
 	var mu sync.Mutex
 	last := time.Now()
-	progress := func() {
+	every := min(w.AckWait/4, 2*time.Second)
+	progress := func(share float64) {
 		mu.Lock()
 		defer mu.Unlock()
-		if time.Since(last) >= w.AckWait/4 {
-			last = time.Now()
-			_ = msg.InProgress()
+		if time.Since(last) < every || runCtx.Err() != nil {
+			return
+		}
+		last = time.Now()
+		_ = msg.InProgress()
+		pctx, cancel := context.WithTimeout(stateCtx, every)
+		defer cancel()
+		err := r.set(pctx, func(s *State) { s.Progress = min(max(share, 0), 1) })
+		if errors.Is(err, errSuperseded) {
+			cancelRun(errSuperseded)
 		}
 	}
-	err = w.Run(jobCtx, job, progress)
+	output, err := w.Run(runCtx, job, progress)
+	mu.Lock() // no progress write may overlap the last ones
+	defer mu.Unlock()
+	if errors.Is(context.Cause(runCtx), errSuperseded) {
+		w.emit(ev, EventSuperseded)
+		return
+	}
 	ev.Err = err
+	now := time.Now().UTC()
+	// The outcome is written to the job's state first (stateErr), then
+	// the message settled.
+	var stateErr error
+	var settle func()
 	switch {
 	case err == nil:
-		if aerr := msg.DoubleAck(context.WithoutCancel(ctx)); aerr != nil {
-			// The server did not take the ack: the job will be delivered
-			// again and find its output current.
-			ev.Err = aerr
+		ev.Output = output
+		stateErr = r.set(stateCtx, func(s *State) {
+			s.Status, s.Progress, s.Output, s.Error, s.Completed = StatusDone, 1, output, "", now
+		})
+		settle = func() {
+			if aerr := msg.DoubleAck(stateCtx); aerr != nil {
+				// The server did not take the ack: the job will be
+				// delivered again, find its state done and be acked.
+				ev.Err = aerr
+			}
+			w.emit(ev, EventDone)
 		}
-		w.emit(ev, EventDone)
+		if stateErr != nil {
+			// Done but not recorded: tried again, the rerun finds its
+			// output current and records it.
+			ev.Err = fmt.Errorf("job state: %w", stateErr)
+			settle = w.retry(msg, ev)
+		}
 	case jobCtx.Err() != nil && ctx.Err() != nil:
-		_ = msg.Nak()
-		w.emit(ev, EventHandedBack)
+		stateErr = r.set(stateCtx, func(s *State) { s.Status, s.Worker, s.Progress = StatusQueued, "", 0 })
+		settle = func() {
+			_ = msg.Nak()
+			w.emit(ev, EventHandedBack)
+		}
 	case errors.Is(err, ErrBadInput) || delivery >= w.MaxDeliver:
-		w.dead(jobCtx, msg, DeadLetter{Job: &job, Error: err.Error(), Deliveries: delivery}, ev)
+		text := err.Error()
+		stateErr = r.set(stateCtx, func(s *State) { s.Status, s.Error, s.Completed = StatusDead, text, now })
+		settle = func() { w.dead(jobCtx, msg, DeadLetter{Job: &job, Error: text, Deliveries: delivery}, ev) }
 	default:
-		ev.Delay = w.Backoff(delivery)
+		text := err.Error()
+		stateErr = r.set(stateCtx, func(s *State) { s.Status, s.Error = StatusFailed, text })
+		settle = w.retry(msg, ev)
+	}
+	// A state the server did not take otherwise does not stop the message
+	// from being settled: the job's fate matters more than its record.
+	if errors.Is(stateErr, errSuperseded) {
+		w.emit(ev, EventSuperseded)
+		return
+	}
+	settle()
+}
+
+// retry returns the step that naks a job with the backoff's delay.
+func (w *Worker) retry(msg jetstream.Msg, ev WorkerEvent) func() {
+	return func() {
+		ev.Delay = w.Backoff(ev.Delivery)
 		_ = msg.NakWithDelay(ev.Delay)
 		w.emit(ev, EventRetry)
 	}

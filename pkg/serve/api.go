@@ -87,6 +87,9 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, exp string) r
 			Publications: pubs,
 		})
 		return routeAPITrack
+	case p == "/api/jobs":
+		h.serveQueueJobs(w, r)
+		return routeAPIJobs
 	case strings.HasPrefix(p, "/api/jobs/") && len(p) > len("/api/jobs/"):
 		if !h.needCatalog(w) {
 			return routeAPIJob

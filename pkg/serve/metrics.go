@@ -23,6 +23,7 @@ const (
 	routeAPITracks
 	routeAPITrack
 	routeAPIJob
+	routeAPIJobs
 	routeAsset
 	routeHealthz
 	routeReadyz
@@ -33,7 +34,7 @@ const (
 
 var routeNames = [numRoutes]string{
 	"playlist", "media", "manifest", "key", "index", "watch", "api_tracks",
-	"api_track", "api_job", "asset", "healthz", "readyz", "metrics", "other",
+	"api_track", "api_job", "api_jobs", "asset", "healthz", "readyz", "metrics", "other",
 }
 
 func fileRoute(k kind) route {

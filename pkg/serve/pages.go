@@ -96,6 +96,8 @@ type indexPage struct {
 	Dir, StyleURL, APIURL, CatalogName, Error string
 	FromCatalog                               bool
 	Tracks                                    []indexRow
+	// Queue is the job queue's table, with Config.Jobs (see jobs.go).
+	Queue *queueSection
 }
 
 func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request, exp string) {
@@ -105,6 +107,7 @@ func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request, exp string)
 		APIURL:      h.link("/api/tracks", exp),
 		CatalogName: layout.CatalogName,
 		FromCatalog: h.cfg.Catalog != nil,
+		Queue:       h.indexQueue(r.Context(), exp),
 	}
 	if h.cfg.Catalog != nil {
 		tracks, err := h.cfg.Catalog.Tracks(r.Context())

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +67,11 @@ type Config struct {
 	// it). nil: the index lists the folders holding a playlist and the
 	// API answers 503.
 	Catalog *catalog.DB
+
+	// Jobs, when not nil, reads the work queue's jobs (pkg/queue's
+	// states) for GET /api/jobs and the index page. nil: /api/jobs
+	// answers 503.
+	Jobs func(context.Context) ([]QueueJob, error)
 
 	// FFmpeg is the ffmpeg /readyz looks for. It defaults to ffmpeg on
 	// PATH.
